@@ -1,0 +1,127 @@
+"""Train and evaluate the recipes behind the numbers of the closing notes and `05_evaluate`.
+
+Every model is trained with `genderaudio.train.train_model` (the fastai pipeline of `04_train`) and tested with
+`genderaudio.inference.GenderClassifier` on recordings of speakers it never heard:
+
+- `az`: trained on AudioMNIST_AZ only (validation: 20% of its speakers); tested on its held-out speakers
+  (per clip), on all of LibriSpeech (per utterance) and on telephone copies of both;
+- `ls`: trained on LibriSpeech only; tested on its held-out speakers, on all of AudioMNIST_AZ, telephone copies;
+- `both`: the shipped recipe (both corpora); tested on each corpus's held-out speakers and telephone copies;
+- `leak`: AudioMNIST_AZ with a random clip-level split (the original project's), its own validation score
+  against the speaker-disjoint `az` run;
+- feature/architecture variants of `az` (`--recipes az_mfc az_resnet18 ...`).
+Baselines (random, majority, pitch threshold) are scored on the same test sets, the pitch threshold fitted on the
+recipe's training speakers.
+
+    python benchmarks/recipes.py --audiomnist $GENDERAUDIO_AUDIOMNIST --labels $GENDERAUDIO_LABELS --recipes az ls both leak
+
+Results accumulate in benchmarks/results/recipes.json (one entry per recipe; rerunning a recipe replaces it).
+"""
+import argparse, json, os, sys, time
+from pathlib import Path
+import numpy as np, pandas as pd
+
+from genderaudio.data import list_recordings, read_labelled_corpus, SUSPECT_LABEL_SPEAKERS
+from genderaudio.evaluate import classification_metrics, telephone_copies, median_f0, baseline_predictions, evaluate_files
+from genderaudio.inference import GenderClassifier
+from genderaudio.model import DEFAULT_ARCHITECTURE
+from genderaudio.train import train_model, holdout_speakers
+
+RESULTS = Path(__file__).parent/'results'/'recipes.json'
+RUNS = Path('runs/recipes')
+
+RECIPES = {  # name: (corpora trained on, image kind, architecture, split)
+    'az': (['az'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker'),
+    'ls': (['ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker'),
+    'both': (['az', 'ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker'),
+    'leak': (['az'], 'logmel', DEFAULT_ARCHITECTURE, 'clip'),
+    'az_mfc': (['az'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
+    'az_resnet18': (['az'], 'logmel', dict(name='resnet18', n_in=1), 'speaker'),
+    'both_mfc': (['az', 'ls'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
+}
+
+
+def test_sets(args, config, trained_on):
+    "Labelled recordings of speakers the model never heard: held-out speakers of its corpora, all of the others."
+    held_out = set(config.get('validation_speakers', []))
+    az = list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(
+        speaker=lambda d: 'audiomnist_az/' + d.speaker)
+    ls = read_labelled_corpus(args.labels).assign(speaker=lambda d: 'librispeech_train100/' + d.speaker.astype(str))
+    holdout = {f'{c}/{s}' for c, ss in holdout_speakers(args.holdout).items() for s in ss}
+    ls = ls[~ls.speaker.isin(holdout)]
+    sets = {}
+    for name, table in (('az', az), ('ls', ls)):
+        table = table[['path', 'gender', 'speaker']]
+        sets[name] = table[table.speaker.isin(held_out)] if name in trained_on else table
+    return sets
+
+
+def score(classifier, name, table, train_table, telephone_dir):
+    "Model and baselines on one test set, clean and through a telephone channel."
+    out = {}
+    for channel, labelled in (('clean', table), ('telephone', telephone_copies(table, telephone_dir/name))):
+        results = evaluate_files(labelled, classifier, progress=False)
+        m = classification_metrics(results.gender, results.p_female)
+        entry = dict(model=m)
+        if channel == 'clean' and train_table is not None:
+            test_f0 = labelled.assign(f0=[median_f0(p) for p in labelled.path])
+            for baseline, p in baseline_predictions(train_table, test_f0).items():
+                entry[baseline] = classification_metrics(labelled.gender, p)
+        out[channel] = entry
+        print(f"  {name} {channel}: balanced accuracy {m['balanced_accuracy']:.4f} (n={m['n']})", flush=True)
+    return out
+
+
+def training_f0(args, trained_on, config, n_per_speaker=3):
+    "Median F0 of a few clips of each training speaker, for the pitch-threshold baseline."
+    held_out = set(config.get('validation_speakers', []))
+    tables = []
+    if 'az' in trained_on:
+        tables.append(list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(
+            speaker=lambda d: 'audiomnist_az/' + d.speaker))
+    if 'ls' in trained_on:
+        tables.append(read_labelled_corpus(args.labels).assign(speaker=lambda d: 'librispeech_train100/' + d.speaker.astype(str)))
+    train = pd.concat(tables)
+    train = train[~train.speaker.isin(held_out)].groupby('speaker').head(n_per_speaker)
+    return train.assign(f0=[median_f0(p) for p in train.path])[['gender', 'f0']]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--audiomnist', default=os.environ.get('GENDERAUDIO_AUDIOMNIST'))
+    parser.add_argument('--labels', default=os.environ.get('GENDERAUDIO_LABELS'))
+    parser.add_argument('--holdout', default='my_wavs/labels.csv')
+    parser.add_argument('--recipes', nargs='+', default=['az', 'ls', 'both', 'leak'])
+    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--augment', type=int, default=2)
+    args = parser.parse_args()
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for recipe in args.recipes:
+        corpora, kind, architecture, split = RECIPES[recipe]
+        print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split", flush=True)
+        started = time.time()
+        _, model_dir = train_model(RUNS/recipe/'model', args.audiomnist if 'az' in corpora else None,
+                                   [args.labels] if 'ls' in corpora else None, args.holdout, kind, architecture,
+                                   epochs=args.epochs, augment=args.augment, split=split,
+                                   work_dir=RUNS/('dataset_' + '_'.join(corpora)), progress=False)
+        train_seconds = time.time() - started
+        classifier = GenderClassifier.load(model_dir)
+        config = classifier.config
+        entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, train_seconds=round(train_seconds),
+                     validation=config['validation'], size_mb=round((Path(model_dir)/'model.safetensors').stat().st_size/1e6, 2),
+                     parameters=config.get('parameters'))
+        if split == 'speaker':
+            train_f0 = training_f0(args, corpora, config)
+            sets = test_sets(args, config, corpora)
+            entry['tests'] = {name: score(classifier, name, table, train_f0, RUNS/'telephone'/recipe)
+                              for name, table in sets.items()}
+            clips = sets['az'].path.iloc[:512].tolist()
+            started = time.time(); classifier.predict_many(clips); entry['clips_per_second'] = round(len(clips)/(time.time() - started), 1)
+        results[recipe] = entry
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=1))
+        print(json.dumps({k: v for k, v in entry.items() if k != 'tests'}), flush=True)
+
+
+if __name__ == '__main__':
+    main()
