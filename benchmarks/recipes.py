@@ -30,7 +30,7 @@ from genderaudio.train import train_model, holdout_speakers
 RESULTS = Path(__file__).parent/'results'/'recipes.json'
 RUNS = Path('runs/recipes')
 
-RECIPES = {  # name: (corpora trained on, image kind, architecture, split)
+RECIPES = {  # name: (corpora trained on, image kind, architecture, split); `cvI` (I = 0..4): fold I of 5 of `both`
     'az': (['az'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker'),
     'ls': (['ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker'),
     'both': (['az', 'ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker'),
@@ -38,6 +38,7 @@ RECIPES = {  # name: (corpora trained on, image kind, architecture, split)
     'az_mfc': (['az'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
     'az_resnet18': (['az'], 'logmel', dict(name='resnet18', n_in=1), 'speaker'),
     'both_mfc': (['az', 'ls'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
+    **{f'cv{i}': (['az', 'ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker') for i in range(5)},
 }
 
 
@@ -94,20 +95,24 @@ def main():
     parser.add_argument('--recipes', nargs='+', default=['az', 'ls', 'both', 'leak'])
     parser.add_argument('--epochs', type=int, default=5)
     parser.add_argument('--augment', type=int, default=2)
+    parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
     args = parser.parse_args()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
         print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split", flush=True)
-        started = time.time()
-        _, model_dir = train_model(RUNS/recipe/'model', args.audiomnist if 'az' in corpora else None,
+        started, model_dir = time.time(), RUNS/recipe/'model'
+        if (model_dir/'config.json').exists() and not args.retrain:
+            print(f"   reusing the model trained earlier in {model_dir}", flush=True)
+        else: _, model_dir = train_model(RUNS/recipe/'model', args.audiomnist if 'az' in corpora else None,
                                    [args.labels] if 'ls' in corpora else None, args.holdout, kind, architecture,
                                    epochs=args.epochs, augment=args.augment, split=split,
+                                   fold=(int(recipe[2:]), 5) if recipe.startswith('cv') else None,
                                    work_dir=RUNS/('dataset_' + '_'.join(corpora)), progress=False)
-        train_seconds = time.time() - started
+        train_seconds = json.loads((Path(model_dir)/'config.json').read_text())['training'].get('fit_seconds')
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config
-        entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, train_seconds=round(train_seconds),
+        entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, fit_seconds=train_seconds,
                      validation=config['validation'], size_mb=round((Path(model_dir)/'model.safetensors').stat().st_size/1e6, 2),
                      parameters=config.get('parameters'))
         if split == 'speaker':

@@ -121,6 +121,7 @@ def _atomic_write(path:Path, data:bytes):
     "Write `data` to `path` through a temporary file in the same folder, then rename."
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes owner-only files: a model installed system-wide must be readable by all
         with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:

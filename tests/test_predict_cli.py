@@ -119,6 +119,16 @@ def test_segment_formats(model, tmp_path):
     assert res.returncode == 1 and res.stderr.strip() == f"genderaudio-segment: {tmp_path/'nothing.wav'}: no such file"
 
 
+def _processes_mentioning(text:str)->list:
+    "Ids of the running processes whose command line contains `text`."
+    found = []
+    for d in Path('/proc').glob('[0-9]*'):
+        try:
+            if text.encode() in (d/'cmdline').read_bytes(): found.append(int(d.name))
+        except OSError: pass
+    return found
+
+
 def _rows(path:Path)->list:
     "Lines of a results file, checking each is complete."
     data = path.read_bytes()
@@ -131,8 +141,8 @@ def test_kill_9_then_resume(model, tmp_path):
     clips = write_clips(tmp_path/'clips', 200)
     out = tmp_path/'results.csv'
     journal = tmp_path/'results.csv.partial'
-    proc = subprocess.Popen([*command('genderaudio-predict'), tmp_path/'clips', '--output', out, '--batch-size', '4', '--model', model],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen([*command('genderaudio-predict'), tmp_path/'clips', '--output', out, '--batch-size', '4', '--workers', '1',
+                             '--model', model], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if journal.exists() and journal.read_bytes().count(b'\n') > 20: break
@@ -141,6 +151,8 @@ def test_kill_9_then_resume(model, tmp_path):
     assert killed, "the run ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=60)
+    time.sleep(1.5)
+    assert not _processes_mentioning(str(out)), "a worker process outlived the killed command"
     if killed:
         assert not out.exists()  # FILE appears only complete, by rename
         data = journal.read_bytes()
@@ -163,8 +175,8 @@ def test_ctrl_c_keeps_finished_rows(model, tmp_path):
     "Ctrl-C (SIGINT) ends the run cleanly: exit 130, FILE holds the finished rows, complete."
     write_clips(tmp_path/'clips', 200)
     out = tmp_path/'results.jsonl'
-    proc = subprocess.Popen([*command('genderaudio-predict'), tmp_path/'clips', '--output', out, '--batch-size', '4', '--model', model],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([*command('genderaudio-predict'), tmp_path/'clips', '--output', out, '--batch-size', '4', '--workers', '1',
+                             '--model', model], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     journal = tmp_path/'results.jsonl.partial'
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -176,3 +188,5 @@ def test_ctrl_c_keeps_finished_rows(model, tmp_path):
     assert proc.returncode == 130 and 'Traceback' not in err, err
     rows = [json.loads(l) for l in _rows(out)]
     assert len(rows) >= 10 and not journal.exists()
+    time.sleep(1)
+    assert not _processes_mentioning(str(out)), "a worker process outlived the interrupted command"

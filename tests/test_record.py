@@ -88,3 +88,24 @@ def test_this_machine_without_microphone(setup):
                          env={**os.environ, 'PYTHONPATH': str(ROOT)}, cwd=d)
     if res.returncode == 0: pytest.skip("this machine has a microphone")
     assert res.returncode == 1 and len(res.stderr.splitlines()) == 1 and 'genderaudio-predict FILE' in res.stderr, res.stderr
+
+
+def test_alsa_file_capture_as_microphone(setup, tmp_path):
+    "The real sounddevice and PortAudio, recording from an ALSA capture device that reads a file (no microphone needed)."
+    alsa = Path('/usr/share/alsa/alsa.conf')
+    probe = subprocess.run([sys.executable, '-c', 'import sounddevice'], capture_output=True, timeout=60)
+    if probe.returncode or not alsa.exists(): pytest.skip("needs PortAudio (libportaudio2) and ALSA")
+    import numpy as np
+    from genderaudio.features import resample
+    d, model = setup
+    resample(speech()[:3*16000], 16000, 48000).astype('<f4').tofile(tmp_path/'voice.raw')  # the rate and format PortAudio asks for
+    (tmp_path/'asound.conf').write_text(f'<{alsa}>\npcm.!default {{\n type file\n slave.pcm "null"\n file "/dev/null"\n'
+                                        f' infile "{tmp_path/"voice.raw"}"\n format "raw"\n}}\n')
+    res = subprocess.run([sys.executable, '-m', 'genderaudio.record', '--model', model, '--countdown-from', '0', '--samplerate', '48000',
+                          '--seconds', '2', '--save', tmp_path/'takes'], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, 'ALSA_CONFIG_PATH': str(tmp_path/'asound.conf'), 'PYTHONPATH': str(ROOT)}, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[1].split()[0] in ('female', 'male'), res.stdout
+    saved = next((tmp_path/'takes').glob('recording-*.wav'))
+    recorded, sr = sf.read(saved, dtype='float32')
+    assert sr == 48000 and np.abs(recorded - np.fromfile(tmp_path/'voice.raw', '<f4')[:96000]).max() < 1e-3  # what the 'microphone' heard

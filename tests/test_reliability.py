@@ -30,7 +30,7 @@ def test_api_on_bad_corpus(model, corpus):
     folder, expected = corpus
     clf = GenderClassifier(model)
     paths = [folder/name for name in expected]
-    for workers in (0, 1):
+    for workers in (0, 2):
         results = clf.predict_many(paths, workers=workers, batch_size=4)
         assert [r.path for r in results] == list(map(str, paths))
         for (name, exp), r in zip(expected.items(), results): _check(name, exp, r.label, r.error, r.path)
