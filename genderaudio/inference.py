@@ -36,6 +36,8 @@ class Voicing:
     fmax:float=400. # highest pitch looked for (Hz)
     floor_dbfs:float=-75. # frames quieter than this are never voiced
     threshold:float=0.4 # normalised cross-correlation needed at the pitch period
+    relaxed_threshold:float=0.25 # a lower one, for frames that stand out from the recording's background...
+    relaxed_lift_db:float=15. # ...by this much above its 10th-percentile frame level
     prominence:float=0.1 # how far that peak must rise above the lowest value at shorter lags
     min_run:int=3 # voiced frames in a row needed: shorter runs are dropped
     min_speech:float=0.1 # seconds of voice (spanned by voiced frames) a recording needs to hold speech
@@ -91,7 +93,10 @@ def voiced_frames(audio:np.ndarray, # mono samples
                  )->np.ndarray:
     "Boolean mask of the voiced frames of `audio` (frame i starts at i*hop samples)."
     level, peak = periodicity(audio, sr, v)
-    return _drop_short_runs((level > v.floor_dbfs) & (peak >= v.threshold), v.min_run)
+    if len(level) == 0: return np.zeros(0, bool)
+    standing_out = level >= np.percentile(level, 10) + v.relaxed_lift_db
+    periodic = (peak >= v.threshold) | ((peak >= v.relaxed_threshold) & standing_out)
+    return _drop_short_runs((level > v.floor_dbfs) & periodic, v.min_run)
 
 def voiced_seconds(voiced:np.ndarray, # voiced-frame mask
                    v:Voicing=Voicing(), # settings

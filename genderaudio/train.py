@@ -143,11 +143,11 @@ def clip_split_items(images:pd.DataFrame, # rows of `read_maps`
                      valid_fraction:float=0.2, # share of original recordings held out
                      seed:int=42, # same seed, same split
                     )->pd.DataFrame:
-    "A random recording-level split (speakers on both sides!), with an `is_valid` column: for the leak demonstration only."
-    recordings = images.audio.unique()
-    rng = np.random.default_rng(seed)
-    held_out = set(rng.permutation(recordings)[:round(valid_fraction*len(recordings))])
-    is_valid = images.audio.isin(held_out)
+    "A random image-level split (speakers on both sides!), with an `is_valid` column: for the leak demonstration only."
+    piece = images.audio + '@' + images.start.astype(str)  # a clip, or one window of a long recording, with its copies
+    pieces = piece[images.augment == 0].unique()
+    held_out = set(np.random.default_rng(seed).permutation(pieces)[:round(valid_fraction*len(pieces))])
+    is_valid = piece.isin(held_out)
     train, valid = images[~is_valid], images[is_valid & (images.augment == 0)]
     return pd.concat([train.assign(is_valid=False), valid.assign(is_valid=True)], ignore_index=True)
 
