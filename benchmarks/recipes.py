@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np, pandas as pd
 
 from genderaudio.data import list_recordings, read_labelled_corpus, SUSPECT_LABEL_SPEAKERS
+from functools import lru_cache
 from genderaudio.evaluate import classification_metrics, telephone_copies, median_f0, baseline_predictions, evaluate_files
 from genderaudio.inference import GenderClassifier
 from genderaudio.model import DEFAULT_ARCHITECTURE
 from genderaudio.train import train_model, holdout_speakers
 
 RESULTS = Path(__file__).parent/'results'/'recipes.json'
+median_f0 = lru_cache(maxsize=None)(median_f0)  # the same clips are baselines of several recipes
 RUNS = Path('runs/recipes')
 
 RECIPES = {  # name: (corpora trained on, image kind, architecture, split); `cvI` (I = 0..4): fold I of 5 of `both`
@@ -98,7 +100,6 @@ def main():
     parser.add_argument('--augment', type=int, default=2)
     parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
     args = parser.parse_args()
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
         print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split", flush=True)
@@ -123,9 +124,10 @@ def main():
                               for name, table in sets.items()}
             clips = sets['az'].path.iloc[:512].tolist()
             started = time.time(); classifier.predict_many(clips); entry['clips_per_second'] = round(len(clips)/(time.time() - started), 1)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # others may have written meanwhile
         results[recipe] = entry
         RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(json.dumps(results, indent=1))
+        tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
         print(json.dumps({k: v for k, v in entry.items() if k != 'tests'}), flush=True)
 
 

@@ -227,9 +227,12 @@ def mel_filterbank(sr:int, n_fft:int, n_mels:int, fmin:float=0., fmax:float|None
 @lru_cache(maxsize=16)
 def _padded_window(name:str, win_length:int, n_fft:int)->np.ndarray:
     "The analysis window `name`, zero-padded to n_fft and centred, as librosa does."
-    from scipy.signal import get_window
+    if name == 'hann': window = 0.5 - 0.5*np.cos(2*np.pi*np.arange(win_length)/win_length)  # periodic, as scipy's fftbins=True
+    else:  # importing scipy.signal costs about half a second: only for other windows
+        from scipy.signal import get_window
+        window = get_window(name, win_length, fftbins=True)
     left = (n_fft - win_length)//2
-    return np.pad(get_window(name, win_length, fftbins=True), (left, n_fft - win_length - left)).astype(np.float32)
+    return np.pad(window, (left, n_fft - win_length - left)).astype(np.float32)
 
 def _window(cfg:FeatureConfig)->np.ndarray: return _padded_window(cfg.window, cfg.win_length, cfg.n_fft)
 
