@@ -110,8 +110,9 @@ def frame_energy_db(audio:np.ndarray, # mono samples
     "RMS level in dBFS of each frame of `audio` (frames that fit entirely)."
     audio = np.asarray(audio, dtype=np.float32)
     if len(audio) < frame_length: audio = np.pad(audio, (0, frame_length - len(audio)))
-    frames = np.lib.stride_tricks.sliding_window_view(audio, frame_length)[::hop_length]
-    return 10*np.log10(np.mean(frames.astype(np.float64)**2, axis=-1) + 1e-12)
+    energy = np.concatenate([[0.], np.cumsum(audio.astype(np.float64)**2)])  # running sums: O(samples), not O(frames x length)
+    starts = np.arange(0, len(audio) - frame_length + 1, hop_length)
+    return 10*np.log10((energy[starts + frame_length] - energy[starts])/frame_length + 1e-12)
 
 # %% ../nbs/02_features.ipynb #a11d1155
 def trim_silence(audio:np.ndarray, # mono samples
