@@ -21,16 +21,16 @@ import argparse, json, os, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd
 
-from genderaudio.data import list_recordings, read_labelled_corpus, SUSPECT_LABEL_SPEAKERS
 from functools import lru_cache
+from genderaudio.data import list_recordings, read_labelled_corpus, SUSPECT_LABEL_SPEAKERS
 from genderaudio.evaluate import classification_metrics, telephone_copies, median_f0, baseline_predictions, evaluate_files
 from genderaudio.inference import GenderClassifier
 from genderaudio.model import DEFAULT_ARCHITECTURE
 from genderaudio.train import train_model, holdout_speakers
 
 RESULTS = Path(__file__).parent/'results'/'recipes.json'
-median_f0 = lru_cache(maxsize=None)(median_f0)  # the same clips are baselines of several recipes
 RUNS = Path('runs/recipes')
+median_f0 = lru_cache(maxsize=None)(median_f0)  # the same clips are baselines of several recipes
 
 RECIPES = {  # name: (corpora trained on, image kind, architecture, split); `cvI` (I = 0..4): fold I of 5 of `both`
     'az': (['az'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker'),
@@ -103,7 +103,7 @@ def main():
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
         print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split", flush=True)
-        started, model_dir = time.time(), RUNS/recipe/'model'
+        model_dir = RUNS/recipe/'model'
         if (model_dir/'config.json').exists() and not args.retrain:
             print(f"   reusing the model trained earlier in {model_dir}", flush=True)
         else: _, model_dir = train_model(RUNS/recipe/'model', args.audiomnist if 'az' in corpora else None,
@@ -111,10 +111,10 @@ def main():
                                    epochs=args.epochs, augment=args.augment, split=split,
                                    fold=(int(recipe[2:]), 5) if recipe.startswith('cv') else None,
                                    work_dir=RUNS/('dataset_' + '_'.join(corpora)), progress=False)
-        train_seconds = json.loads((Path(model_dir)/'config.json').read_text())['training'].get('fit_seconds')
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config
-        entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, fit_seconds=train_seconds,
+        entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split,
+                     fit_seconds=config['training'].get('fit_seconds'),
                      validation=config['validation'], size_mb=round((Path(model_dir)/'model.safetensors').stat().st_size/1e6, 2),
                      parameters=config.get('parameters'))
         if split == 'speaker':

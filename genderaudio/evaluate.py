@@ -10,6 +10,7 @@ import json, math, sys
 from pathlib import Path
 import numpy as np
 import pandas as pd
+import soundfile as sf
 
 # %% auto #0
 __all__ = ['CLASSES', 'classification_metrics', 'speaker_accuracy', 'plot_confusion', 'read_labels', 'evaluate_files',
@@ -105,7 +106,6 @@ def telephone_copies(labelled:pd.DataFrame, # path, gender, speaker
                      dest, # folder for the 8 kHz copies
                     )->pd.DataFrame:
     "Write a telephone-channel 8 kHz copy of every file into `dest`; return `labelled` pointing at the copies."
-    import soundfile as sf
     from genderaudio.features import load_audio, resample
     from genderaudio.train import telephone
     dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)

@@ -134,7 +134,10 @@ def split_items(images:pd.DataFrame, # rows of `read_maps` with `speaker_key`
                 held_out:set, # validation speaker keys
                )->pd.DataFrame:
     "Training speakers' images (augmented copies included) followed by validation speakers' original images, with an `is_valid` column."
-    is_valid = images.speaker_key.isin(held_out)
+    return _items(images, images.speaker_key.isin(held_out))
+
+def _items(images:pd.DataFrame, is_valid:pd.Series)->pd.DataFrame:
+    "Training images (copies included) then validation originals (copies of validation images dropped), marked `is_valid`."
     train, valid = images[~is_valid], images[is_valid & (images.augment == 0)]
     return pd.concat([train.assign(is_valid=False), valid.assign(is_valid=True)], ignore_index=True)
 
@@ -147,9 +150,7 @@ def clip_split_items(images:pd.DataFrame, # rows of `read_maps`
     piece = images.audio + '@' + images.start.astype(str)  # a clip, or one window of a long recording, with its copies
     pieces = piece[images.augment == 0].unique()
     held_out = set(np.random.default_rng(seed).permutation(pieces)[:round(valid_fraction*len(pieces))])
-    is_valid = piece.isin(held_out)
-    train, valid = images[~is_valid], images[is_valid & (images.augment == 0)]
-    return pd.concat([train.assign(is_valid=False), valid.assign(is_valid=True)], ignore_index=True)
+    return _items(images, piece.isin(held_out))
 
 # %% ../nbs/04_train.ipynb #8eaab627
 class SpecAugment(Transform):
