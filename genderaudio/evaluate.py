@@ -124,8 +124,8 @@ def median_f0(path, # audio file
               sr:int=16000, # analysis sample rate
              )->float:
     "Median F0 (Hz) of the voiced frames of a recording (librosa's YIN with a voicing test), NaN when none are voiced."
-    import librosa
-    from genderaudio.features import load_audio, frame_energy_db
+    from genderaudio.features import load_audio, frame_energy_db, import_librosa
+    librosa = import_librosa()
     audio = load_audio(path, sr)
     if len(audio) < 2048: audio = np.pad(audio, (0, 2048 - len(audio)))
     f0 = librosa.yin(audio, fmin=60, fmax=400, sr=sr, frame_length=1024, hop_length=160)

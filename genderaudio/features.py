@@ -17,8 +17,8 @@ import soundfile as sf
 # %% auto #0
 __all__ = ['ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'resample', 'load_audio', 'synthetic_voice', 'pre_emphasis',
            'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig', 'hz_to_mel',
-           'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features', 'loudest_offset',
-           'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
+           'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa',
+           'loudest_offset', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
 
 # %% ../nbs/02_features.ipynb #e6e60647
 class AudioError(ValueError):
@@ -291,6 +291,17 @@ def features(audio:np.ndarray, # samples at cfg.sample_rate, time on the last ax
             )->np.ndarray:
     "The model's feature matrix for `audio`: MFC or log-mel depending on `cfg.kind`, shape (..., rows, frames)."
     return mfc(audio, cfg) if cfg.kind == 'mfc' else log_mel(audio, cfg)
+
+# %% ../nbs/02_features.ipynb #82dbfefc
+def import_librosa():
+    "Import and return librosa, one process at a time: concurrent first imports corrupt its numba cache (segfaults)."
+    try: import fcntl
+    except ImportError: import librosa; return librosa  # no flock (Windows): nothing to serialise with
+    import tempfile
+    with open(Path(tempfile.gettempdir())/'genderaudio-import-librosa.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        import librosa
+    return librosa
 
 # %% ../nbs/02_features.ipynb #bcb2f6ad
 def loudest_offset(audio:np.ndarray, # mono samples
