@@ -6,7 +6,7 @@ Docs: https://genderaudio.github.io/genderaudio/features.html.md"""
 
 # %% ../nbs/02_features.ipynb #07119acd
 from __future__ import annotations
-import json, math
+import json, math, os, stat, struct
 from functools import lru_cache
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
@@ -15,10 +15,11 @@ import scipy.fft
 import soundfile as sf
 
 # %% auto #0
-__all__ = ['ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'resample', 'load_audio', 'synthetic_voice', 'pre_emphasis',
-           'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig', 'hz_to_mel',
-           'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa',
-           'loudest_offset', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
+__all__ = ['ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'check_file', 'resample', 'load_audio', 'synthetic_voice',
+           'pre_emphasis', 'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig',
+           'hz_to_mel', 'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features',
+           'import_librosa', 'loudest_offset', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale',
+           'features_to_image']
 
 # %% ../nbs/02_features.ipynb #e6e60647
 class AudioError(ValueError):
@@ -30,6 +31,49 @@ def _reason(error:Exception)->str:
     "One line describing `error`, without libsndfile's repetition of the file name."
     msg = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
     return msg.split(': ', 1)[-1] if msg.startswith('Error opening') else msg
+
+# %% ../nbs/02_features.ipynb #d25cb153
+def check_file(path)->os.stat_result:
+    "The `os.stat` of `path`, or an `AudioError` when it is missing, a directory or empty."
+    try: info = os.stat(path)
+    except FileNotFoundError: raise AudioError(path, "no such file") from None
+    if stat.S_ISDIR(info.st_mode): raise AudioError(path, "is a directory, not an audio file")
+    if info.st_size == 0: raise AudioError(path, "empty file")
+    return info
+
+# %% ../nbs/02_features.ipynb #e3c9ee0a
+_PLAIN_WAV = {(1, 16): ('<i2', 1/32768), (3, 32): ('<f4', 1.)}  # (format tag, bits): numpy dtype, scale to [-1, 1]
+
+def _read_plain_wav(path, # a file that may be a WAV
+                    start:float=0., # seconds to skip
+                    duration:float|None=None, # seconds to read (None: to the end)
+                   )->tuple|None:
+    "`(samples (frames, channels) float32, sample rate)` of a PCM16 or float32 WAV, or None for any other file."
+    with open(path, 'rb') as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b'RIFF' or head[8:] != b'WAVE': return None
+        layout = None
+        while len(chunk := f.read(8)) == 8:
+            name, size = chunk[:4], int.from_bytes(chunk[4:], 'little')
+            if name == b'fmt ':
+                body = f.read(size + size % 2)
+                if size < 16: return None
+                tag, channels, sr, _, _, bits = struct.unpack('<HHIIHH', body[:16])
+                if tag == 0xFFFE and size >= 26: tag = int.from_bytes(body[24:26], 'little')  # WAVE_FORMAT_EXTENSIBLE
+                layout = _PLAIN_WAV.get((tag, bits)), channels, sr
+            elif name == b'data':
+                if layout is None or layout[0] is None or not layout[1] or not layout[2]: return None
+                (dtype, scale), channels, sr = layout
+                frame_bytes, here = channels*np.dtype(dtype).itemsize, f.tell()
+                if not size or size % frame_bytes or here + size > f.seek(0, 2): return None  # unfinished or cut short
+                frames = size//frame_bytes
+                skip = min(int(round(start*sr)), frames)
+                count = frames - skip if duration is None else min(int(round(duration*sr)), frames - skip)
+                f.seek(here + skip*frame_bytes)
+                samples = np.fromfile(f, dtype, count*channels).reshape(-1, channels)
+                return (samples*np.float32(scale) if scale != 1 else samples).astype(np.float32, copy=False), sr
+            else: f.seek(size + size % 2, 1)
+    return None
 
 # %% ../nbs/02_features.ipynb #03870ce6
 def resample(audio:np.ndarray, # samples, time on the last axis
@@ -52,17 +96,15 @@ def load_audio(path, # audio file: WAV (8/16/24/32-bit int or float), FLAC, OGG 
                remove_dc:bool=True, # subtract the mean (a DC offset carries no voice)
               )->np.ndarray:
     "Read `path` as mono float32 samples in [-1, 1] at `sr` Hz; raise `AudioError` naming the file and reason."
-    path = Path(path)
-    if path.is_dir(): raise AudioError(path, "is a directory, not an audio file")
-    if not path.exists(): raise AudioError(path, "no such file")
-    if path.stat().st_size == 0: raise AudioError(path, "empty file")
+    check_file(path)
     try:
-        with sf.SoundFile(path) as f:
-            file_sr = f.samplerate
-            f.seek(min(int(round(start*file_sr)), f.frames) if f.seekable() else 0)
-            frames = -1 if duration is None else int(round(duration*file_sr))
-            audio = f.read(frames, dtype='float32', always_2d=True)
+        read = _read_plain_wav(path, start, duration)
+        if read is None:
+            with sf.SoundFile(path) as f:
+                f.seek(min(int(round(start*f.samplerate)), f.frames) if f.seekable() else 0)
+                read = f.read(-1 if duration is None else int(round(duration*f.samplerate)), dtype='float32', always_2d=True), f.samplerate
     except Exception as e: raise AudioError(path, f"cannot be read as audio ({_reason(e)})") from None
+    audio, file_sr = read
     if audio.size == 0: raise AudioError(path, "contains no audio samples")
     if not np.isfinite(audio).all(): raise AudioError(path, "contains NaN or infinite samples")
     audio = audio.mean(axis=1) if audio.shape[1] > 1 else audio[:, 0]
@@ -102,6 +144,14 @@ def pre_emphasis(audio:np.ndarray, # samples, time on the last axis
     if coefficient == 0: return audio
     return np.concatenate([audio[..., :1], audio[..., 1:] - coefficient*audio[..., :-1]], axis=-1)
 
+# %% ../nbs/02_features.ipynb #bbcca956
+def _running_energy(audio:np.ndarray, # mono float32 samples
+                    block:int, # samples per block
+                   )->np.ndarray:
+    "Cumulative sum of squares at block boundaries: `[0, e(block 0), e(blocks 0-1), ...]` in float64."
+    blocks = audio[:len(audio)//block*block].reshape(-1, block)
+    return np.concatenate([[0.], np.cumsum(np.einsum('ij,ij->i', blocks, blocks), dtype=np.float64)])
+
 # %% ../nbs/02_features.ipynb #9b156575
 def frame_energy_db(audio:np.ndarray, # mono samples
                     frame_length:int=400, # samples per frame
@@ -110,9 +160,10 @@ def frame_energy_db(audio:np.ndarray, # mono samples
     "RMS level in dBFS of each frame of `audio` (frames that fit entirely)."
     audio = np.asarray(audio, dtype=np.float32)
     if len(audio) < frame_length: audio = np.pad(audio, (0, frame_length - len(audio)))
-    energy = np.concatenate([[0.], np.cumsum(audio.astype(np.float64)**2)])  # running sums: O(samples), not O(frames x length)
-    starts = np.arange(0, len(audio) - frame_length + 1, hop_length)
-    return 10*np.log10((energy[starts + frame_length] - energy[starts])/frame_length + 1e-12)
+    block = math.gcd(frame_length, hop_length)  # every frame is a whole number of these blocks
+    energy = _running_energy(audio, block)
+    starts = np.arange(0, len(audio) - frame_length + 1, hop_length)//block
+    return 10*np.log10((energy[starts + frame_length//block] - energy[starts])/frame_length + 1e-12)
 
 # %% ../nbs/02_features.ipynb #a11d1155
 def trim_silence(audio:np.ndarray, # mono samples
@@ -292,7 +343,7 @@ def features(audio:np.ndarray, # samples at cfg.sample_rate, time on the last ax
     "The model's feature matrix for `audio`: MFC or log-mel depending on `cfg.kind`, shape (..., rows, frames)."
     return mfc(audio, cfg) if cfg.kind == 'mfc' else log_mel(audio, cfg)
 
-# %% ../nbs/02_features.ipynb #82dbfefc
+# %% ../nbs/02_features.ipynb #7f837b7e
 def import_librosa():
     "Import and return librosa, one process at a time: concurrent first imports corrupt its numba cache (segfaults)."
     try: import fcntl
@@ -306,11 +357,14 @@ def import_librosa():
 # %% ../nbs/02_features.ipynb #bcb2f6ad
 def loudest_offset(audio:np.ndarray, # mono samples
                    length:int, # window length in samples
+                   step:int=160, # candidate starts are this many samples apart (10 ms at 16 kHz)
                   )->int:
     "Start of the `length`-sample window of `audio` with the most energy (0 when `audio` is not longer)."
     if len(audio) <= length: return 0
-    energy = np.concatenate([[0.], np.cumsum(np.asarray(audio, dtype=np.float64)**2)])
-    return int(np.argmax(energy[length:] - energy[:-length]))
+    block = math.gcd(length, step)
+    energy = _running_energy(np.asarray(audio, dtype=np.float32), block)
+    starts = np.arange(0, len(audio) - length + 1, step)//block
+    return int(starts[np.argmax(energy[starts + length//block] - energy[starts])]*block)
 
 # %% ../nbs/02_features.ipynb #fa8b5de3
 def prepare_clip(audio:np.ndarray, # mono samples at cfg.sample_rate

@@ -119,7 +119,7 @@ def _atomic_write_json(path:Path, obj, indent:int|None=1):
     "Write `obj` as JSON to `path` atomically, so readers see the old file or the new one, never half of one."
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, 'w') as f: json.dump(obj, f, indent=indent); f.write('\n')
+        with open(tmp, 'w') as f: f.write(json.dumps(obj, indent=indent) + '\n')  # dumps uses the C encoder, dump does not
         os.replace(tmp, path)
     finally: tmp.unlink(missing_ok=True)
 
@@ -298,6 +298,8 @@ _JOURNAL, _LOCK = '.images.jsonl', '.lock'
 
 def _relative(path, start)->str:
     "`path` relative to `start` in POSIX form (absolute when on another drive)."
+    path, start = os.fspath(path), os.fspath(start).rstrip(os.sep)
+    if os.sep == '/' and path.startswith(start + '/'): return path[len(start) + 1:]  # the usual case, without relpath's cost
     try: return PurePosixPath(*Path(os.path.relpath(path, start)).parts).as_posix()
     except ValueError: return Path(path).absolute().as_posix()
 
@@ -418,7 +420,7 @@ def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist
                       window_longer_than:float|None=None, # clips longer than this (s; default 2*clip_seconds) become windows
                       min_voiced:float=0.5, # fraction of speech frames a window needs
                       scale_clips:int=300, # training clips sampled to fit the scale
-                      chunk_size:int=16, # sources per worker task
+                      chunk_size:int|None=None, # sources per worker task (default: 16 to 64, about 8 tasks per worker)
                       progress:bool=True, # show a progress bar
                      )->dict:
     "Write one JPEG per clip (or speech window, or augmented copy) of `sources` into `out` and the maps into `maps`; resumable."
@@ -446,6 +448,8 @@ def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist
         if journal_header is None:
             with open(maps/_JOURNAL, 'w') as f: f.write(json.dumps(header) + '\n')
         state = _Build(cfg, scale, out, augment, augment_fn, seed, **window_kw)
+        # big chunks spread numpy's per-call costs over more clips; enough of them keep every worker busy to the end
+        chunk_size = chunk_size or min(64, max(16, len(todo)//(8*max(1, workers))))
         chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]
         written, errors, new = 0, [], {}
         with open(maps/_JOURNAL, 'a') as journal, \
