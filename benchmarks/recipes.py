@@ -7,8 +7,8 @@ Every model is trained with `genderaudio.train.train_model` (the fastai pipeline
   (per clip), on all of LibriSpeech (per utterance) and on telephone copies of both;
 - `ls`: trained on LibriSpeech only; tested on its held-out speakers, on all of AudioMNIST_AZ, telephone copies;
 - `both`: the shipped recipe (both corpora); tested on each corpus's held-out speakers and telephone copies;
-- `leak`, `leak_ls`: AudioMNIST_AZ (LibriSpeech) with a random image-level split (the original project's), its own
-  validation score against the speaker-disjoint `az` (`ls`) run;
+- `leak`, `leak_ls`, `leak_mfc_resnet34`: AudioMNIST_AZ (LibriSpeech) with a random image-level split (the original
+  project's), its own validation score against the speaker-disjoint `az` (`ls`, `az_mfc_resnet34`) run;
 - feature/architecture variants of `az` (`--recipes az_mfc az_resnet18 ...`).
 Baselines (random, majority, pitch threshold) are scored on the same test sets, the pitch threshold fitted on the
 recipe's training speakers.
@@ -40,6 +40,8 @@ RECIPES = {  # name: (corpora trained on, image kind, architecture, split); `cvI
     'leak_ls': (['ls'], 'logmel', DEFAULT_ARCHITECTURE, 'clip'),
     'az_mfc': (['az'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
     'az_resnet18': (['az'], 'logmel', dict(name='resnet18', n_in=1), 'speaker'),
+    'az_mfc_resnet34': (['az'], 'mfc', dict(name='resnet34', n_in=1), 'speaker'),  # the original project's features and network
+    'leak_mfc_resnet34': (['az'], 'mfc', dict(name='resnet34', n_in=1), 'clip'),  # ... and its split
     'both_mfc': (['az', 'ls'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
     **{f'cv{i}': (['az', 'ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker') for i in range(5)},
 }

@@ -32,7 +32,7 @@ def _reason(error:Exception)->str:
     msg = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
     return msg.split(': ', 1)[-1] if msg.startswith('Error opening') else msg
 
-# %% ../nbs/02_features.ipynb #d25cb153
+# %% ../nbs/02_features.ipynb #81e603e7
 def check_file(path)->os.stat_result:
     "The `os.stat` of `path`, or an `AudioError` when it is missing, a directory or empty."
     try: info = os.stat(path)
@@ -41,7 +41,7 @@ def check_file(path)->os.stat_result:
     if info.st_size == 0: raise AudioError(path, "empty file")
     return info
 
-# %% ../nbs/02_features.ipynb #e3c9ee0a
+# %% ../nbs/02_features.ipynb #618ffd54
 _PLAIN_WAV = {(1, 16): ('<i2', 1/32768), (3, 32): ('<f4', 1.)}  # (format tag, bits): numpy dtype, scale to [-1, 1]
 
 def _read_plain_wav(path, # a file that may be a WAV
@@ -144,7 +144,7 @@ def pre_emphasis(audio:np.ndarray, # samples, time on the last axis
     if coefficient == 0: return audio
     return np.concatenate([audio[..., :1], audio[..., 1:] - coefficient*audio[..., :-1]], axis=-1)
 
-# %% ../nbs/02_features.ipynb #bbcca956
+# %% ../nbs/02_features.ipynb #749c7b47
 def _running_energy(audio:np.ndarray, # mono float32 samples
                     block:int, # samples per block
                    )->np.ndarray:
@@ -403,7 +403,9 @@ class ImageScale:
     def from_dict(cls, d:dict): return cls(list(d['low']), list(d['high']))
     def save(self, path): Path(path).write_text(json.dumps(self.to_dict(), indent=1))
     @classmethod
-    def load(cls, path): return cls.from_dict(json.loads(Path(path).read_text()))
+    def load(cls, path):
+        "The scale saved in the JSON file `path` (by `save`, or `image_scale.json` of a dataset's maps)."
+        return cls.from_dict(json.loads(Path(path).read_text()))
 
 # %% ../nbs/02_features.ipynb #1ee3213d
 def fit_image_scale(feature_matrices, # iterable of (rows, frames) arrays from training clips

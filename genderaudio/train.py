@@ -147,7 +147,7 @@ def clip_split_items(images:pd.DataFrame, # rows of `read_maps`
                      seed:int=42, # same seed, same split
                     )->pd.DataFrame:
     "A random image-level split (speakers on both sides!), with an `is_valid` column: for the leak demonstration only."
-    piece = images.audio + '@' + images.start.astype(str)  # a clip, or one window of a long recording, with its copies
+    piece = images.audio + '@' + images.start.map(str)  # a clip, or one window of a long recording, with its copies
     pieces = piece[images.augment == 0].unique()
     held_out = set(np.random.default_rng(seed).permutation(pieces)[:round(valid_fraction*len(pieces))])
     return _items(images, piece.isin(held_out))
@@ -192,9 +192,9 @@ from .model import audio_resnet, DEFAULT_ARCHITECTURE, build_network, save_model
 
 # %% ../nbs/04_train.ipynb #d8cb542d
 class KeepBestBalancedAccuracy(TrackerCallback):
-    "Keep the weights of the epoch with the best validation balanced accuracy; restore them after fitting."
+    "Keep the weights of the epoch with the best validation balanced accuracy (the later one on a tie); restore them after fitting."
     order = TrackerCallback.order + 1
-    def __init__(self): super().__init__(monitor='balanced_accuracy_score', comp=np.greater)
+    def __init__(self): super().__init__(monitor='balanced_accuracy_score', comp=np.greater_equal)
     def before_fit(self):
         super().before_fit()  # sets `self.run` False inside `lr_find` and `get_preds`, which must not reset the best
         if self.run: self.best_state, self.best_epoch = None, None
@@ -244,9 +244,9 @@ def gender_learner(dls, # `gender_dataloaders`
 def fit_temperature(logits:torch.Tensor, # (n, classes) validation logits
                     targets:torch.Tensor, # (n,) class indices
                    )->float:
-    "The temperature T minimising the validation negative log-likelihood of softmax(logits/T) (grid search 0.2-10)."
+    "The temperature T minimising the validation negative log-likelihood of softmax(logits/T) (grid search 1-10)."
     logits, targets = torch.as_tensor(logits).float(), torch.as_tensor(targets).long()
-    grid = torch.exp(torch.linspace(np.log(0.2), np.log(10.), 200))
+    grid = torch.exp(torch.linspace(0., np.log(10.), 200))
     nll = torch.stack([torch.nn.functional.cross_entropy(logits/t, targets) for t in grid])
     return float(grid[nll.argmin()])
 
