@@ -112,7 +112,7 @@ def training_sources(audiomnist=None, # AudioMNIST-layout `data` folder (None: n
 # %% ../nbs/04_train.ipynb #0f12ff04
 from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, PILImageBW, ColReader, IndexSplitter, Transform,
                                TensorImage, vision_learner, CrossEntropyLossFlat, accuracy, BalancedAccuracy, RocAucBinary,
-                               TrackerCallback, Learner, noop, tensor)
+                               TrackerCallback, Learner, noop, tensor, MixUp)
 import torch
 
 # %% ../nbs/04_train.ipynb #1a16936b
@@ -229,12 +229,14 @@ def gender_learner(dls, # `gender_dataloaders`
                    architecture:dict=DEFAULT_ARCHITECTURE, # `04a_model` architecture description
                    pretrained:bool=False, # ImageNet weights (torchvision ResNets only; needs internet)
                    weights:torch.Tensor|None=None, # class weights of the loss (None: unweighted)
+                   mixup:float=0., # MixUp's alpha: train on blends of two images and of their labels (0: off)
                   )->Learner:
     "A fastai `vision_learner` for the architecture, one input channel, weighted loss, balanced accuracy and ROC AUC."
     if pretrained and architecture['name'] == 'audio_resnet':
         warnings.warn("audio_resnet has no ImageNet weights: training from scratch"); pretrained = False
     learner_kwargs = dict(n_in=architecture.get('n_in', 1), loss_func=CrossEntropyLossFlat(weight=weights),
-                          metrics=[accuracy, BalancedAccuracy(), RocAucBinary()], cbs=[KeepBestBalancedAccuracy()])
+                          metrics=[accuracy, BalancedAccuracy(), RocAucBinary()],
+                          cbs=[KeepBestBalancedAccuracy()] + ([MixUp(mixup)] if mixup else []))
     if pretrained:
         try: return vision_learner(dls, architecture_fn(architecture), pretrained=True, **learner_kwargs)
         except Exception as e: warnings.warn(f"Could not fetch ImageNet weights ({type(e).__name__}: {e}); training from scratch")
@@ -354,6 +356,7 @@ def train_model(out, # folder for the trained model
                 lr:float|None=None, # learning rate (None: `lr_find`'s valley)
                 bs:int=64, # batch size
                 augment:int=2, # augmented copies of every clip/window
+                mixup:float=0.4, # MixUp's alpha (0: off)
                 work_dir='runs/dataset', # where the JPEG dataset and maps are built (reused when rerun)
                 valid_fraction:float=0.2, # share of each corpus's speakers held out for validation
                 split:str='speaker', # 'speaker' (always, except for the leak demonstration: 'clip')
@@ -377,7 +380,7 @@ def train_model(out, # folder for the trained model
     held_out = valid_speakers(images, valid_fraction, seed, fold)
     items = split_items(images, held_out) if split == 'speaker' else clip_split_items(images, valid_fraction, seed)
     set_seed(seed)
-    learn = gender_learner(gender_dataloaders(items, bs=bs, seed=seed), architecture, weights=class_weights(items))
+    learn = gender_learner(gender_dataloaders(items, bs=bs, seed=seed), architecture, weights=class_weights(items), mixup=mixup)
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     if lr is None: lr = float(learn.lr_find(show_plot=False).valley)
     started = time.time()
@@ -391,7 +394,8 @@ def train_model(out, # folder for the trained model
                              image_rows=cfg.n_rows, image_frames=cfg.n_frames,
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment,
-                                           augmentation='augment_audio (EQ, telephone, noise, gain) + SpecAugment',
+                                           augmentation='augment_audio (EQ, telephone, noise, gain) + SpecAugment'
+                                                        + (f' + MixUp({mixup})' if mixup else ''),
                                            class_weights=[round(w, 3) for w in class_weights(items).tolist()],
                                            valid_fraction=valid_fraction, split=split, fold=fold, seed=seed, pretrained=False,
                                            excluded='AudioMNIST_AZ suspect labels ' + ','.join(SUSPECT_LABEL_SPEAKERS)
@@ -415,6 +419,7 @@ def genderaudio_train(
     epochs:int=5, # epochs
     lr:float=None, # learning rate (default: lr_find)
     augment:int=2, # augmented copies per clip/window
+    mixup:float=0.4, # MixUp's alpha (0: off)
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
 ):
@@ -425,7 +430,7 @@ def genderaudio_train(
     architecture = DEFAULT_ARCHITECTURE if arch == 'audio_resnet' else dict(name=arch, n_in=1)
     try:
         _, directory = train_model(out, audiomnist, labels, holdout, kind, architecture, epochs, lr, augment=augment,
-                                   work_dir=work_dir, seed=seed)
+                                   mixup=mixup, work_dir=work_dir, seed=seed)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"genderaudio-train: {e}")
     config = json.loads((Path(directory)/'config.json').read_text())
     print(f"Model written to {directory}")
