@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 import numpy as np
 import soundfile as sf
 from fastcore.script import call_parse, is_cli
-from .features import AudioError, FeatureConfig, ImageScale, prepare_clip, features, features_to_image, fix_length, _window, _reason
+from .features import AudioError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS',
@@ -180,10 +180,7 @@ def _read_chunks(path, # audio file
                 )->Iterator[np.ndarray]:
     "Mono float32 chunks of `path` at `sr` Hz, read and resampled block by block; raises `AudioError`."
     import soxr
-    path = Path(path)
-    if path.is_dir(): raise AudioError(path, "is a directory, not an audio file")
-    if not path.exists(): raise AudioError(path, "no such file")
-    if path.stat().st_size == 0: raise AudioError(path, "empty file")
+    check_file(path)
     try: f = sf.SoundFile(path)
     except Exception as e: raise AudioError(path, f"cannot be read as audio ({_reason(e)})") from None
     with f:
