@@ -246,9 +246,9 @@ def gender_learner(dls, # `gender_dataloaders`
 def fit_temperature(logits:torch.Tensor, # (n, classes) validation logits
                     targets:torch.Tensor, # (n,) class indices
                    )->float:
-    "The temperature T minimising the validation negative log-likelihood of softmax(logits/T) (grid search 1-10)."
+    "The temperature T minimising the validation negative log-likelihood of softmax(logits/T) (grid search 0.5-10)."
     logits, targets = torch.as_tensor(logits).float(), torch.as_tensor(targets).long()
-    grid = torch.exp(torch.linspace(0., np.log(10.), 200))
+    grid = torch.exp(torch.linspace(np.log(0.5), np.log(10.), 200))
     nll = torch.stack([torch.nn.functional.cross_entropy(logits/t, targets) for t in grid])
     return float(grid[nll.argmin()])
 
