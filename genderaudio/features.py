@@ -33,13 +33,12 @@ def _reason(error:Exception)->str:
     return msg.split(': ', 1)[-1] if msg.startswith('Error opening') else msg
 
 # %% ../nbs/02_features.ipynb #81e603e7
-def check_file(path)->os.stat_result:
-    "The `os.stat` of `path`, or an `AudioError` when it is missing, a directory or empty."
+def check_file(path):
+    "Raise an `AudioError` when `path` is missing, a directory or empty (one `stat`)."
     try: info = os.stat(path)
     except FileNotFoundError: raise AudioError(path, "no such file") from None
     if stat.S_ISDIR(info.st_mode): raise AudioError(path, "is a directory, not an audio file")
     if info.st_size == 0: raise AudioError(path, "empty file")
-    return info
 
 # %% ../nbs/02_features.ipynb #618ffd54
 _PLAIN_WAV = {(1, 16): ('<i2', 1/32768), (3, 32): ('<f4', 1.)}  # (format tag, bits): numpy dtype, scale to [-1, 1]
@@ -145,12 +144,16 @@ def pre_emphasis(audio:np.ndarray, # samples, time on the last axis
     return np.concatenate([audio[..., :1], audio[..., 1:] - coefficient*audio[..., :-1]], axis=-1)
 
 # %% ../nbs/02_features.ipynb #749c7b47
-def _running_energy(audio:np.ndarray, # mono float32 samples
-                    block:int, # samples per block
-                   )->np.ndarray:
-    "Cumulative sum of squares at block boundaries: `[0, e(block 0), e(blocks 0-1), ...]` in float64."
+def _window_energies(audio:np.ndarray, # mono float32 samples
+                     length:int, # window length in samples
+                     step:int, # samples between window starts
+                    )->tuple:
+    "`(starts, energies)`: the start and sum of squares of every `length`-sample window, `step` apart, that fits in `audio`."
+    block = math.gcd(length, step)  # every window is a whole number of these blocks
     blocks = audio[:len(audio)//block*block].reshape(-1, block)
-    return np.concatenate([[0.], np.cumsum(np.einsum('ij,ij->i', blocks, blocks), dtype=np.float64)])
+    running = np.concatenate([[0.], np.cumsum(np.einsum('ij,ij->i', blocks, blocks), dtype=np.float64)])
+    starts = np.arange(0, len(audio) - length + 1, step)
+    return starts, running[starts//block + length//block] - running[starts//block]
 
 # %% ../nbs/02_features.ipynb #9b156575
 def frame_energy_db(audio:np.ndarray, # mono samples
@@ -160,10 +163,7 @@ def frame_energy_db(audio:np.ndarray, # mono samples
     "RMS level in dBFS of each frame of `audio` (frames that fit entirely)."
     audio = np.asarray(audio, dtype=np.float32)
     if len(audio) < frame_length: audio = np.pad(audio, (0, frame_length - len(audio)))
-    block = math.gcd(frame_length, hop_length)  # every frame is a whole number of these blocks
-    energy = _running_energy(audio, block)
-    starts = np.arange(0, len(audio) - frame_length + 1, hop_length)//block
-    return 10*np.log10((energy[starts + frame_length//block] - energy[starts])/frame_length + 1e-12)
+    return 10*np.log10(_window_energies(audio, frame_length, hop_length)[1]/frame_length + 1e-12)
 
 # %% ../nbs/02_features.ipynb #a11d1155
 def trim_silence(audio:np.ndarray, # mono samples
@@ -361,10 +361,8 @@ def loudest_offset(audio:np.ndarray, # mono samples
                   )->int:
     "Start of the `length`-sample window of `audio` with the most energy (0 when `audio` is not longer)."
     if len(audio) <= length: return 0
-    block = math.gcd(length, step)
-    energy = _running_energy(np.asarray(audio, dtype=np.float32), block)
-    starts = np.arange(0, len(audio) - length + 1, step)//block
-    return int(starts[np.argmax(energy[starts + length//block] - energy[starts])]*block)
+    starts, energies = _window_energies(np.asarray(audio, dtype=np.float32), length, step)
+    return int(starts[np.argmax(energies)])
 
 # %% ../nbs/02_features.ipynb #fa8b5de3
 def prepare_clip(audio:np.ndarray, # mono samples at cfg.sample_rate
