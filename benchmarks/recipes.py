@@ -9,11 +9,13 @@ Every model is trained with `genderaudio.train.train_model` (the fastai pipeline
 - `both`: the shipped recipe (both corpora); tested on each corpus's held-out speakers and telephone copies;
 - `leak`, `leak_ls`, `leak_mfc_resnet34`: AudioMNIST_AZ (LibriSpeech) with a random image-level split (the original
   project's), its own validation score against the speaker-disjoint `az` (`ls`, `az_mfc_resnet34`) run;
-- feature/architecture variants of `az` (`--recipes az_mfc az_resnet18 ...`).
+- feature/architecture variants of `az` (`--recipes az_mfc az_resnet18 ...`);
+- `*_pitch_shift`: the same recipe with `augment_voice` (pitch moved toward the other gender) instead of `augment_audio`.
 Baselines (random, majority, pitch threshold) are scored on the same test sets, the pitch threshold fitted on the
 recipe's training speakers.
 
     python benchmarks/recipes.py --audiomnist $GENDERAUDIO_AUDIOMNIST --labels $GENDERAUDIO_LABELS --recipes az ls both leak
+    python benchmarks/recipes.py --recipes az ls az_pitch_shift ls_pitch_shift --seed 1   # another seed: az_s1, ...
 
 Results accumulate in benchmarks/results/recipes.json (one entry per recipe; rerunning a recipe replaces it).
 """
@@ -45,6 +47,7 @@ RECIPES = {  # name: (corpora trained on, image kind, architecture, split); `cvI
     'both_mfc': (['az', 'ls'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
     **{f'cv{i}': (['az', 'ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker') for i in range(5)},
 }
+RECIPES.update({f'{name}_pitch_shift': recipe for name, recipe in RECIPES.items()})
 
 
 def test_sets(args, config, trained_on):
@@ -101,33 +104,38 @@ def main():
     parser.add_argument('--epochs', type=int, default=5)
     parser.add_argument('--augment', type=int, default=2)
     parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
+    parser.add_argument('--seed', type=int, default=42, help='seed of split, augmentation and training; not 42: results as RECIPE_sSEED')
     args = parser.parse_args()
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
-        print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split", flush=True)
-        model_dir = RUNS/recipe/'model'
+        name = recipe if args.seed == 42 else f'{recipe}_s{args.seed}'
+        pitch_shift = recipe.endswith('_pitch_shift')
+        print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split, "
+              f"{'augment_voice' if pitch_shift else 'augment_audio'}", flush=True)
+        model_dir = RUNS/name/'model'
         if (model_dir/'config.json').exists() and not args.retrain:
             print(f"   reusing the model trained earlier in {model_dir}", flush=True)
-        else: _, model_dir = train_model(RUNS/recipe/'model', args.audiomnist if 'az' in corpora else None,
+        else: _, model_dir = train_model(model_dir, args.audiomnist if 'az' in corpora else None,
                                    [args.labels] if 'ls' in corpora else None, args.holdout, kind, architecture,
-                                   epochs=args.epochs, augment=args.augment, split=split,
-                                   fold=(int(recipe[2:]), 5) if recipe.startswith('cv') else None,
-                                   work_dir=RUNS/('dataset_' + '_'.join(corpora)), progress=False)
+                                   epochs=args.epochs, augment=args.augment, pitch_shift=pitch_shift, split=split,
+                                   fold=(int(recipe[2]), 5) if recipe.startswith('cv') else None,
+                                   work_dir=RUNS/('dataset_' + '_'.join(corpora) + ('' if args.seed == 42 else f'_s{args.seed}')),
+                                   seed=args.seed, progress=False)
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config
-        entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split,
+        entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, pitch_shift=pitch_shift, seed=args.seed,
                      fit_seconds=config['training'].get('fit_seconds'),
                      validation=config['validation'], size_mb=round((Path(model_dir)/'model.safetensors').stat().st_size/1e6, 2),
                      parameters=config.get('parameters'))
         if split == 'speaker':
             train_f0 = training_f0(args, corpora, config)
             sets = test_sets(args, config, corpora)
-            entry['tests'] = {name: score(classifier, name, table, train_f0, RUNS/'telephone'/recipe)
-                              for name, table in sets.items()}
+            entry['tests'] = {test: score(classifier, test, table, train_f0, RUNS/'telephone'/name)
+                              for test, table in sets.items()}
             clips = sets['az'].path.iloc[:512].tolist()
             started = time.time(); classifier.predict_many(clips); entry['clips_per_second'] = round(len(clips)/(time.time() - started), 1)
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}  # others may have written meanwhile
-        results[recipe] = entry
+        results[name] = entry
         RESULTS.parent.mkdir(exist_ok=True)
         tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
         print(json.dumps({k: v for k, v in entry.items() if k != 'tests'}), flush=True)

@@ -6,7 +6,7 @@ Docs: https://genderaudio.github.io/genderaudio/mfc_dataset.html.md"""
 
 # %% ../nbs/03_mfc_dataset.ipynb #fe8da908
 from __future__ import annotations
-import io, json, os, sys, zlib, warnings, importlib
+import io, json, os, sys, zlib, warnings, importlib, hashlib, inspect, types
 from contextlib import contextmanager, nullcontext
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Callable, Iterable
@@ -131,6 +131,7 @@ class _Build:
         self.cfg, self.scale, self.out, self.augment, self.augment_fn, self.seed = cfg, scale, Path(out), augment, augment_fn, seed
         self.hop_seconds, self.min_voiced, self.quality, self.parent, self.fit_windows = hop_seconds, min_voiced, quality, parent, fit_windows
         self.folders = set()  # image folders known to exist
+        self.augment_by_gender = augment_fn is not None and 'gender' in inspect.signature(augment_fn).parameters
         self.long_samples = int(round((2*cfg.clip_seconds if window_longer_than is None else window_longer_than)*cfg.sample_rate))
 
 _STATE:_Build|None = None
@@ -157,11 +158,12 @@ def _piece_rng(st:_Build, key:str, start:float|None, copy:int)->np.random.Genera
     if not copy: return None
     return np.random.default_rng([st.seed, zlib.crc32(key.encode()), copy, 0 if start is None else int(round(start*1000)) + 1])
 
-def _prepared(st:_Build, key:str, start, copy:int, piece:np.ndarray, trim:bool)->np.ndarray:
+def _prepared(st:_Build, task:dict, start, copy:int, piece:np.ndarray, trim:bool)->np.ndarray:
     "A piece of audio, augmented if it is a copy, prepared as `clip_features` would."
-    rng = _piece_rng(st, key, start, copy)
+    rng = _piece_rng(st, task['key'], start, copy)
     if rng is not None and st.augment_fn is not None:
-        piece = np.asarray(st.augment_fn(piece.copy(), rng), dtype=np.float32)
+        by_gender = dict(gender=task['gender']) if st.augment_by_gender else {}
+        piece = np.asarray(st.augment_fn(piece.copy(), rng, **by_gender), dtype=np.float32)
     return prepare_clip(piece, st.cfg, trim=trim, rng=rng)
 
 # %% ../nbs/03_mfc_dataset.ipynb #924d26c9
@@ -185,12 +187,12 @@ def _build_chunk(tasks:list)->list:
         results.append(dict(key=task['key'], entries=entries, written=0))
     done = {r['key']: r for r in results}
     try:
-        prepared = [_prepared(st, t['key'], *rest) for t, _, *rest in pending]
+        prepared = [_prepared(st, t, *rest) for t, _, *rest in pending]
         images = clip_images(prepared, st.cfg, st.scale)
     except Exception:  # a bad clip (or augmentation) spoils the batch: find it clip by clip
         images = []
         for t, _, *rest in pending:
-            try: images.append(clip_images([_prepared(st, t['key'], *rest)], st.cfg, st.scale)[0])
+            try: images.append(clip_images([_prepared(st, t, *rest)], st.cfg, st.scale)[0])
             except Exception as e: images.append(None); done[t['key']].update(_error(t, e))
     for (task, image_name, *_), image in zip(pending, images):
         result = done[task['key']]
@@ -393,7 +395,6 @@ _IMAGE_CODE = {'genderaudio.features': ['load_audio', 'resample', 'frame_energy_
 
 def _code_fingerprint()->str:
     "A hash of the source of every function between audio and image: resuming with different code would mix images."
-    import hashlib, inspect
     digest = hashlib.sha256()
     for module, names in _IMAGE_CODE.items():
         namespace = vars(importlib.import_module(module)) if module else globals()
@@ -407,6 +408,17 @@ def _function_name(fn)->str|None:
     "A stable name for an augmentation function, recorded in the settings."
     return None if fn is None else f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
+def _function_code(fn, seen:set|None=None)->str:
+    "The source of `fn` and of every plain function it names, recursively: what an augmentation's images depend on."
+    seen = set() if seen is None else seen
+    if fn in seen: return ''
+    seen.add(fn)
+    try: source = inspect.getsource(fn)
+    except (OSError, TypeError): return repr(fn)
+    def names(code): return set(code.co_names).union(*[names(c) for c in code.co_consts if isinstance(c, types.CodeType)])
+    called = [fn.__globals__[n] for n in sorted(names(fn.__code__)) if isinstance(fn.__globals__.get(n), types.FunctionType)]
+    return source + ''.join(_function_code(f, seen) for f in called)
+
 def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist_sources`, `labelled_sources`, concatenated)
                       out='mfc_dataset', # folder for the JPEG images
                       maps='maps', # folder for the JSON maps, feature settings and image scale
@@ -414,7 +426,7 @@ def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist
                       scale:ImageScale|None=None, # fixed image scale; None: the one in `maps`, else fitted on training speakers
                       workers:int|None=None, # processes (default: all cores; 0 or 1: this process)
                       augment:int=0, # augmented copies per clip or window
-                      augment_fn:Callable|None=None, # `(audio, rng) -> audio`, applied to the copies
+                      augment_fn:Callable|None=None, # `(audio, rng) -> audio` (or `(audio, rng, gender)`), applied to the copies
                       seed:int=0, # seed of the augmented copies
                       hop_seconds:float=0.5, # hop between windows of long utterances
                       window_longer_than:float|None=None, # clips longer than this (s; default 2*clip_seconds) become windows
@@ -431,6 +443,7 @@ def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist
     workers = default_workers() if workers is None else workers
     window_kw = dict(hop_seconds=hop_seconds, window_longer_than=window_longer_than, min_voiced=min_voiced)
     settings = dict(window_kw, augment=augment, augment_fn=_function_name(augment_fn) if augment else None,
+                    augment_code=hashlib.sha256(_function_code(augment_fn).encode()).hexdigest()[:16] if augment and augment_fn else None,
                     seed=seed, jpeg_quality=JPEG_QUALITY, code=_code_fingerprint())
     with _locked(maps):
         for stale in [*out.rglob('.*.tmp'), *maps.glob('.*.tmp')]: stale.unlink(missing_ok=True)  # left by a killed build
@@ -523,7 +536,7 @@ def genderaudio_mfc(data_dir:str=None, # AudioMNIST-layout `data` folder (option
                     kind:Annotated[str, {'choices': list(KINDS)}]='logmel', # features: log-mel (the shipped model) or the original MFC
                     workers:int=None, # processes (default: all cores)
                     augment:int=0, # augmented copies per clip
-                    augment_fn:str=None, # module:function `(audio, rng) -> audio` making the copies
+                    augment_fn:str=None, # module:function `(audio, rng[, gender]) -> audio` making the copies
                     scale:str=None, # an image_scale.json to use instead of fitting one
                     seed:int=0, # seed of the augmented copies
                     hop:float=0.5, # seconds between windows of long utterances

@@ -9,15 +9,15 @@ from __future__ import annotations
 import math, os, json, time, warnings
 from pathlib import Path
 import numpy as np
-from scipy.signal import butter, sosfilt, lfilter
-from .features import resample
+from scipy.signal import butter, sosfilt, lfilter, stft, istft
+from .features import resample, import_librosa
 
 # %% auto #0
-__all__ = ['CORPUS_LICENCES', 'mu_law', 'telephone', 'fix_to', 'add_noise', 'random_eq', 'augment_audio', 'training_sources',
-           'valid_speakers', 'split_items', 'clip_split_items', 'SpecAugment', 'gender_dataloaders',
-           'KeepBestBalancedAccuracy', 'class_weights', 'architecture_fn', 'gender_learner', 'fit_temperature',
-           'corpus_summary', 'export_model', 'holdout_speakers', 'validation_metrics', 'write_model_card',
-           'train_model', 'genderaudio_train']
+__all__ = ['CORPUS_LICENCES', 'mu_law', 'telephone', 'fix_to', 'add_noise', 'random_eq', 'shift_pitch',
+           'pitch_toward_other_gender', 'augment_audio', 'augment_voice', 'training_sources', 'valid_speakers',
+           'split_items', 'clip_split_items', 'SpecAugment', 'gender_dataloaders', 'KeepBestBalancedAccuracy',
+           'class_weights', 'architecture_fn', 'gender_learner', 'fit_temperature', 'corpus_summary', 'export_model',
+           'holdout_speakers', 'validation_metrics', 'write_model_card', 'train_model', 'genderaudio_train']
 
 # %% ../nbs/04_train.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -73,6 +73,38 @@ def random_eq(audio:np.ndarray, # mono samples
     if rng.random() < 0.3: out = sosfilt(butter(2, rng.uniform(80, 300), btype='high', fs=sr, output='sos'), out)
     return out.astype(np.float32)
 
+# %% ../nbs/04_train.ipynb #5b9a6370
+def shift_pitch(audio:np.ndarray, # mono samples
+                semitones:float, # how far to move the pitch (negative: down)
+                sr:int=16000, # sample rate
+                envelope_ms:float=1.5, # quefrency below which the log spectrum counts as envelope (formants)
+               )->np.ndarray:
+    "Move the pitch by `semitones`, keeping the duration and the spectral envelope (formants) where they were."
+    if len(audio) < 2048 or semitones == 0: return np.asarray(audio, np.float32)  # too short for the phase vocoder
+    factor = 2**(semitones/12)
+    shifted = import_librosa().effects.pitch_shift(np.asarray(audio, np.float32), sr=sr, n_steps=semitones, n_fft=512, hop_length=128)
+    _, _, spectrum = stft(shifted, sr, nperseg=1024, noverlap=768)  # (bins, frames)
+    cepstrum = np.fft.irfft(np.log(np.abs(spectrum) + 1e-9), axis=0)
+    keep = int(envelope_ms*sr/1000)
+    cepstrum[keep:-keep + 1] = 0
+    envelope = np.fft.rfft(cepstrum, axis=0).real  # the shifted sound's envelope: formants moved by `factor` too
+    position = np.minimum(np.arange(len(envelope))*factor, len(envelope) - 1)  # where bin k's formant went
+    low = np.floor(position).astype(int); high = np.minimum(low + 1, len(envelope) - 1); w = (position - low)[:, None]
+    wanted = envelope[low]*(1 - w) + envelope[high]*w  # the envelope moved back: the original formants
+    _, out = istft(spectrum*np.exp(np.clip(wanted - envelope, -6, 6)), sr, nperseg=1024, noverlap=768)
+    return fix_to(out, len(audio)).astype(np.float32)
+
+# %% ../nbs/04_train.ipynb #36262e51
+def pitch_toward_other_gender(audio:np.ndarray, # mono samples
+                              rng:np.random.Generator, # random source
+                              gender:str, # the speaker's: 'female' moves down, 'male' up
+                              sr:int=16000, # sample rate
+                              max_semitones:float=5., # the largest move
+                             )->np.ndarray:
+    "A woman's pitch moved down, or a man's up, by 0 to `max_semitones`, formants kept: pitch alone no longer tells."
+    semitones = rng.uniform(0, max_semitones)*(-1 if gender == 'female' else 1)
+    return shift_pitch(audio, semitones, sr)
+
 # %% ../nbs/04_train.ipynb #900a1583
 def augment_audio(audio:np.ndarray, # mono samples
                   rng:np.random.Generator, # random source (seed it for a reproducible dataset)
@@ -83,6 +115,15 @@ def augment_audio(audio:np.ndarray, # mono samples
     if rng.random() < 0.3: audio = telephone(audio, sr, rng, mulaw=rng.random() < 0.5)
     if rng.random() < 0.5: audio = add_noise(audio, rng, rng.uniform(5, 30))
     return (audio*10**(rng.uniform(-20, 6)/20)).astype(np.float32)
+
+def augment_voice(audio:np.ndarray, # mono samples
+                  rng:np.random.Generator, # random source (seed it for a reproducible dataset)
+                  gender:str, # the speaker's (the dataset builder passes it)
+                  sr:int=16000, # sample rate
+                 )->np.ndarray:
+    "`pitch_toward_other_gender` on half the copies, then a random channel (`augment_audio`)."
+    if rng.random() < 0.5: audio = pitch_toward_other_gender(audio, rng, gender, sr)
+    return augment_audio(audio, rng, sr)
 
 # %% ../nbs/04_train.ipynb #8e2b9e30
 import pandas as pd
@@ -356,6 +397,7 @@ def train_model(out, # folder for the trained model
                 lr:float|None=None, # learning rate (None: `lr_find`'s valley)
                 bs:int=64, # batch size
                 augment:int=2, # augmented copies of every clip/window
+                pitch_shift:bool=False, # `augment_voice` (pitch moved toward the other gender on half the copies), not `augment_audio`
                 mixup:float=0.4, # MixUp's alpha (0: off)
                 work_dir='runs/dataset', # where the JPEG dataset and maps are built (reused when rerun)
                 valid_fraction:float=0.2, # share of each corpus's speakers held out for validation
@@ -371,9 +413,9 @@ def train_model(out, # folder for the trained model
     architecture = dict(architecture or DEFAULT_ARCHITECTURE)
     if kind == 'mfc' and architecture['name'] == 'audio_resnet': architecture['strides'] = [2, 2, 1, 1]  # only 12 rows
     sources = training_sources(audiomnist, labels, holdout_speakers(holdout) if holdout else None)
-    work_dir = Path(work_dir)/kind
+    work_dir = Path(work_dir)/(f'{kind}_pitch_shift' if pitch_shift else kind)
     build_mfc_dataset(sources, out=work_dir/'mfc_dataset', maps=work_dir/'maps', cfg=cfg, augment=augment,
-                      augment_fn=augment_audio, seed=seed, workers=workers, progress=progress)
+                      augment_fn=augment_voice if pitch_shift else augment_audio, seed=seed, workers=workers, progress=progress)
     images = read_maps(work_dir/'maps')
     images['speaker_key'] = images.corpus + '/' + images.speaker.astype(str)
     images = images[images.speaker_key.isin(set(sources.speaker_key))]  # a reused dataset may hold left-out speakers
@@ -394,8 +436,8 @@ def train_model(out, # folder for the trained model
                              image_rows=cfg.n_rows, image_frames=cfg.n_frames,
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment,
-                                           augmentation='augment_audio (EQ, telephone, noise, gain) + SpecAugment'
-                                                        + (f' + MixUp({mixup})' if mixup else ''),
+                                           augmentation=('augment_voice (pitch toward the other gender, ' if pitch_shift else 'augment_audio (')
+                                                        + 'EQ, telephone, noise, gain) + SpecAugment' + (f' + MixUp({mixup})' if mixup else ''),
                                            class_weights=[round(w, 3) for w in class_weights(items).tolist()],
                                            valid_fraction=valid_fraction, split=split, fold=fold, seed=seed, pretrained=False,
                                            excluded='AudioMNIST_AZ suspect labels ' + ','.join(SUSPECT_LABEL_SPEAKERS)
@@ -406,7 +448,7 @@ def train_model(out, # folder for the trained model
 
 # %% ../nbs/04_train.ipynb #614c08d7
 from typing import Annotated
-from fastcore.script import call_parse
+from fastcore.script import call_parse, bool_arg
 
 @call_parse
 def genderaudio_train(
@@ -419,6 +461,7 @@ def genderaudio_train(
     epochs:int=5, # epochs
     lr:float=None, # learning rate (default: lr_find)
     augment:int=2, # augmented copies per clip/window
+    pitch_shift:bool_arg=False, # True: move women's pitch down and men's up on half the copies (for one corpus used on others)
     mixup:float=0.4, # MixUp's alpha (0: off)
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
@@ -430,7 +473,7 @@ def genderaudio_train(
     architecture = DEFAULT_ARCHITECTURE if arch == 'audio_resnet' else dict(name=arch, n_in=1)
     try:
         _, directory = train_model(out, audiomnist, labels, holdout, kind, architecture, epochs, lr, augment=augment,
-                                   mixup=mixup, work_dir=work_dir, seed=seed)
+                                   pitch_shift=pitch_shift, mixup=mixup, work_dir=work_dir, seed=seed)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"genderaudio-train: {e}")
     config = json.loads((Path(directory)/'config.json').read_text())
     print(f"Model written to {directory}")
