@@ -106,9 +106,10 @@ def main():
     parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
     parser.add_argument('--seed', type=int, default=42, help='seed of split, augmentation and training; not 42: results as RECIPE_sSEED')
     args = parser.parse_args()
+    seed_suffix = '' if args.seed == 42 else f'_s{args.seed}'
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
-        name = recipe if args.seed == 42 else f'{recipe}_s{args.seed}'
+        name = recipe + seed_suffix
         pitch_shift = recipe.endswith('_pitch_shift')
         print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split, "
               f"{'augment_voice' if pitch_shift else 'augment_audio'}", flush=True)
@@ -119,7 +120,7 @@ def main():
                                    [args.labels] if 'ls' in corpora else None, args.holdout, kind, architecture,
                                    epochs=args.epochs, augment=args.augment, pitch_shift=pitch_shift, split=split,
                                    fold=(int(recipe[2]), 5) if recipe.startswith('cv') else None,
-                                   work_dir=RUNS/('dataset_' + '_'.join(corpora) + ('' if args.seed == 42 else f'_s{args.seed}')),
+                                   work_dir=RUNS/('dataset_' + '_'.join(corpora) + seed_suffix),
                                    seed=args.seed, progress=False)
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config

@@ -6,7 +6,7 @@ Docs: https://genderaudio.github.io/genderaudio/features.html.md"""
 
 # %% ../nbs/02_features.ipynb #07119acd
 from __future__ import annotations
-import json, math, os, stat, struct
+import json, math, os, stat, struct, sys
 from functools import lru_cache
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
@@ -346,6 +346,7 @@ def features(audio:np.ndarray, # samples at cfg.sample_rate, time on the last ax
 # %% ../nbs/02_features.ipynb #7f837b7e
 def import_librosa():
     "Import and return librosa, one process at a time: concurrent first imports corrupt its numba cache (segfaults)."
+    if 'librosa' in sys.modules: return sys.modules['librosa']  # imported already: no lock (augmentation calls this per clip)
     try: import fcntl
     except ImportError: import librosa; return librosa  # no flock (Windows): nothing to serialise with
     import tempfile

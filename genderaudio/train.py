@@ -10,14 +10,14 @@ import math, os, json, time, warnings
 from pathlib import Path
 import numpy as np
 from scipy.signal import butter, sosfilt, lfilter, stft, istft
-from .features import resample, import_librosa
+from .features import resample, fix_length, import_librosa
 
 # %% auto #0
-__all__ = ['CORPUS_LICENCES', 'mu_law', 'telephone', 'fix_to', 'add_noise', 'random_eq', 'shift_pitch',
-           'pitch_toward_other_gender', 'augment_audio', 'augment_voice', 'training_sources', 'valid_speakers',
-           'split_items', 'clip_split_items', 'SpecAugment', 'gender_dataloaders', 'KeepBestBalancedAccuracy',
-           'class_weights', 'architecture_fn', 'gender_learner', 'fit_temperature', 'corpus_summary', 'export_model',
-           'holdout_speakers', 'validation_metrics', 'write_model_card', 'train_model', 'genderaudio_train']
+__all__ = ['CORPUS_LICENCES', 'mu_law', 'telephone', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender',
+           'augment_audio', 'augment_voice', 'training_sources', 'valid_speakers', 'split_items', 'clip_split_items',
+           'SpecAugment', 'gender_dataloaders', 'KeepBestBalancedAccuracy', 'class_weights', 'architecture_fn',
+           'gender_learner', 'fit_temperature', 'corpus_summary', 'export_model', 'holdout_speakers',
+           'validation_metrics', 'write_model_card', 'train_model', 'genderaudio_train']
 
 # %% ../nbs/04_train.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -40,11 +40,7 @@ def telephone(audio:np.ndarray, # mono samples
     if mulaw:
         peak = np.abs(narrow).max() + 1e-9
         narrow = mu_law(narrow/peak*0.5)*peak/0.5
-    return fix_to(resample(narrow, 8000, sr), len(audio))
-
-def fix_to(audio:np.ndarray, length:int)->np.ndarray:
-    "Cut or zero-pad `audio` at the end to `length` samples."
-    return audio[:length] if len(audio) >= length else np.pad(audio, (0, length - len(audio)))
+    return fix_length(resample(narrow, 8000, sr), len(audio), offset=0)
 
 # %% ../nbs/04_train.ipynb #ad9553c6
 def add_noise(audio:np.ndarray, # mono samples
@@ -92,7 +88,7 @@ def shift_pitch(audio:np.ndarray, # mono samples
     low = np.floor(position).astype(int); high = np.minimum(low + 1, len(envelope) - 1); w = (position - low)[:, None]
     wanted = envelope[low]*(1 - w) + envelope[high]*w  # the envelope moved back: the original formants
     _, out = istft(spectrum*np.exp(np.clip(wanted - envelope, -6, 6)), sr, nperseg=1024, noverlap=768)
-    return fix_to(out, len(audio)).astype(np.float32)
+    return fix_length(out, len(audio), offset=0)
 
 # %% ../nbs/04_train.ipynb #36262e51
 def pitch_toward_other_gender(audio:np.ndarray, # mono samples
@@ -413,9 +409,10 @@ def train_model(out, # folder for the trained model
     architecture = dict(architecture or DEFAULT_ARCHITECTURE)
     if kind == 'mfc' and architecture['name'] == 'audio_resnet': architecture['strides'] = [2, 2, 1, 1]  # only 12 rows
     sources = training_sources(audiomnist, labels, holdout_speakers(holdout) if holdout else None)
+    augment_fn = augment_voice if pitch_shift else augment_audio
     work_dir = Path(work_dir)/(f'{kind}_pitch_shift' if pitch_shift else kind)
     build_mfc_dataset(sources, out=work_dir/'mfc_dataset', maps=work_dir/'maps', cfg=cfg, augment=augment,
-                      augment_fn=augment_voice if pitch_shift else augment_audio, seed=seed, workers=workers, progress=progress)
+                      augment_fn=augment_fn, seed=seed, workers=workers, progress=progress)
     images = read_maps(work_dir/'maps')
     images['speaker_key'] = images.corpus + '/' + images.speaker.astype(str)
     images = images[images.speaker_key.isin(set(sources.speaker_key))]  # a reused dataset may hold left-out speakers
@@ -436,8 +433,7 @@ def train_model(out, # folder for the trained model
                              image_rows=cfg.n_rows, image_frames=cfg.n_frames,
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment,
-                                           augmentation=('augment_voice (pitch toward the other gender, ' if pitch_shift else 'augment_audio (')
-                                                        + 'EQ, telephone, noise, gain) + SpecAugment' + (f' + MixUp({mixup})' if mixup else ''),
+                                           augmentation=f'{augment_fn.__name__} + SpecAugment' + (f' + MixUp({mixup})' if mixup else ''),
                                            class_weights=[round(w, 3) for w in class_weights(items).tolist()],
                                            valid_fraction=valid_fraction, split=split, fold=fold, seed=seed, pretrained=False,
                                            excluded='AudioMNIST_AZ suspect labels ' + ','.join(SUSPECT_LABEL_SPEAKERS)
