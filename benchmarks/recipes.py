@@ -16,6 +16,7 @@ recipe's training speakers.
 
     python benchmarks/recipes.py --audiomnist $GENDERAUDIO_AUDIOMNIST --labels $GENDERAUDIO_LABELS --recipes az ls both leak
     python benchmarks/recipes.py --recipes az ls az_pitch_shift ls_pitch_shift --seed 1   # another seed: az_s1, ...
+    python benchmarks/recipes.py --recipes az ls --epochs 10   # longer training: az_e10, ...
 
 Results accumulate in benchmarks/results/recipes.json (one entry per recipe; rerunning a recipe replaces it).
 """
@@ -101,15 +102,16 @@ def main():
     parser.add_argument('--labels', default=os.environ.get('GENDERAUDIO_LABELS'))
     parser.add_argument('--holdout', default='my_wavs/labels.csv')
     parser.add_argument('--recipes', nargs='+', default=['az', 'ls', 'both', 'leak'])
-    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--epochs', type=int, default=5, help='not 5: results as RECIPE_eEPOCHS')
     parser.add_argument('--augment', type=int, default=2)
     parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
     parser.add_argument('--seed', type=int, default=42, help='seed of split, augmentation and training; not 42: results as RECIPE_sSEED')
     args = parser.parse_args()
     seed_suffix = '' if args.seed == 42 else f'_s{args.seed}'
+    epochs_suffix = '' if args.epochs == 5 else f'_e{args.epochs}'
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
-        name = recipe + seed_suffix
+        name = recipe + epochs_suffix + seed_suffix
         pitch_shift = recipe.endswith('_pitch_shift')
         print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split, "
               f"{'augment_voice' if pitch_shift else 'augment_audio'}", flush=True)
