@@ -76,6 +76,8 @@ def main():
     recipes = json.loads(RECIPE_RESULTS.read_text()) if RECIPE_RESULTS.exists() else {}
     channels = ['clean', 'telephone', *CODECS, *(f'reverb{s}' for s in REVERB_SECONDS)]
     for name in args.models:
+        if name != 'default' and name not in recipes:
+            sys.exit(f"channels.py: no recipe {name!r} in {RECIPE_RESULTS}: run benchmarks/recipes.py --recipes {name} first")
         classifier = GenderClassifier.load(None if name == 'default' else f'runs/recipes/{name}/model')
         corpora = ['az', 'ls'] if name == 'default' else recipes[name]['corpora']
         entry = {}
