@@ -20,7 +20,7 @@ from scipy.signal import fftconvolve
 
 sys.path.insert(0, str(Path(__file__).parent))
 from recipes import test_sets, RESULTS as RECIPE_RESULTS
-from genderaudio.evaluate import classification_metrics, evaluate_files, telephone_copies
+from genderaudio.evaluate import classification_metrics, evaluate_files, telephone_copy
 from genderaudio.features import load_audio
 from genderaudio.inference import GenderClassifier
 
@@ -45,9 +45,10 @@ def room_response(rt60:float, seed:int, sr:int=16000)->np.ndarray:
 
 
 def channel_copy(path:str, channel:str)->Path:
-    "The recording at `path` passed through `channel` (a codec name or `reverb<seconds>`), written once, as WAV."
+    "The recording at `path` passed through `channel` (`telephone`, a codec name or `reverb<seconds>`), written once, as WAV."
     stem = Path(path).stem + '_' + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:8]
     out = COPIES/channel/f'{stem}.wav'
+    if channel == 'telephone': return telephone_copy(path, out)  # our own channel, as recipes.py tests it
     if out.exists(): return out
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.stem + '.tmp.wav')
@@ -85,7 +86,6 @@ def main():
             entry[test] = {}
             for channel in channels:
                 if channel == 'clean': labelled = table
-                elif channel == 'telephone': labelled = telephone_copies(table, COPIES/'telephone'/name/test)
                 else:
                     with ThreadPoolExecutor(os.cpu_count()) as pool:  # ffmpeg and scipy work outside the GIL
                         labelled = table.assign(path=[str(p) for p in pool.map(channel_copy, table.path, [channel]*len(table))])

@@ -14,8 +14,8 @@ import soundfile as sf
 
 # %% auto #0
 __all__ = ['CLASSES', 'classification_metrics', 'speaker_accuracy', 'plot_confusion', 'read_labels', 'evaluate_files',
-           'telephone_copies', 'median_f0', 'fit_pitch_threshold', 'baseline_predictions', 'metrics_table',
-           'genderaudio_evaluate']
+           'telephone_copy', 'telephone_copies', 'median_f0', 'fit_pitch_threshold', 'baseline_predictions',
+           'metrics_table', 'genderaudio_evaluate']
 
 # %% ../nbs/05_evaluate.ipynb #6f09c31e
 CLASSES = ('female', 'male')
@@ -102,22 +102,26 @@ def evaluate_files(labelled:pd.DataFrame, # `read_labels` output: path, gender, 
                            speech_seconds=[p.speech_seconds for p in predictions], error=[p.error for p in predictions])
 
 # %% ../nbs/05_evaluate.ipynb #a9d626d4
+def telephone_copy(path, # audio file
+                   copy, # the 8 kHz WAV to write (kept if it exists)
+                  )->Path:
+    "Write a telephone-channel 8 kHz copy of `path` to `copy` (through a temporary file), unless it is there already."
+    from genderaudio.features import load_audio, resample
+    from genderaudio.train import telephone
+    copy = Path(copy)
+    if not copy.exists():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        audio = telephone(load_audio(path, 16000), 16000, mulaw=True)
+        tmp = copy.with_suffix('.tmp')
+        sf.write(tmp, resample(audio, 16000, 8000), 8000, subtype='PCM_16', format='WAV'); tmp.replace(copy)
+    return copy
+
 def telephone_copies(labelled:pd.DataFrame, # path, gender, speaker
                      dest, # folder for the 8 kHz copies
                     )->pd.DataFrame:
     "Write a telephone-channel 8 kHz copy of every file into `dest`; return `labelled` pointing at the copies."
-    from genderaudio.features import load_audio, resample
-    from genderaudio.train import telephone
-    dest = Path(dest); dest.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i, path in enumerate(labelled.path):
-        copy = dest/f"{i:05d}_{Path(path).stem}.wav"
-        if not copy.exists():
-            audio = telephone(load_audio(path, 16000), 16000, mulaw=True)
-            tmp = copy.with_suffix('.tmp')
-            sf.write(tmp, resample(audio, 16000, 8000), 8000, subtype='PCM_16', format='WAV'); tmp.replace(copy)
-        paths.append(str(copy))
-    return labelled.assign(path=paths)
+    return labelled.assign(path=[str(telephone_copy(path, Path(dest)/f"{i:05d}_{Path(path).stem}.wav"))
+                                 for i, path in enumerate(labelled.path)])
 
 # %% ../nbs/05_evaluate.ipynb #bb7be2e2
 def median_f0(path, # audio file
