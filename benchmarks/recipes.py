@@ -17,6 +17,7 @@ recipe's training speakers.
     python benchmarks/recipes.py --audiomnist $GENDERAUDIO_AUDIOMNIST --labels $GENDERAUDIO_LABELS --recipes az ls both leak
     python benchmarks/recipes.py --recipes az ls az_pitch_shift ls_pitch_shift --seed 1   # another seed: az_s1, ...
     python benchmarks/recipes.py --recipes az ls --epochs 10   # longer training: az_e10, ...
+    python benchmarks/recipes.py --recipes ls --short-windows 0.5   # half the windows' copies cut short: ls_sw0.5
 
 Results accumulate in benchmarks/results/recipes.json (one entry per recipe; rerunning a recipe replaces it).
 """
@@ -104,14 +105,17 @@ def main():
     parser.add_argument('--recipes', nargs='+', default=['az', 'ls', 'both', 'leak'])
     parser.add_argument('--epochs', type=int, default=5, help='not 5: results as RECIPE_eEPOCHS')
     parser.add_argument('--augment', type=int, default=2)
+    parser.add_argument('--short-windows', type=float, default=0.,
+                        help="share of augmented windows cut to a short utterance; not 0: results as RECIPE_swSHARE")
     parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
     parser.add_argument('--seed', type=int, default=42, help='seed of split, augmentation and training; not 42: results as RECIPE_sSEED')
     args = parser.parse_args()
     seed_suffix = '' if args.seed == 42 else f'_s{args.seed}'
     epochs_suffix = '' if args.epochs == 5 else f'_e{args.epochs}'
+    short_suffix = '' if args.short_windows == 0 else f'_sw{args.short_windows:g}'
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
-        name = recipe + epochs_suffix + seed_suffix
+        name = recipe + epochs_suffix + short_suffix + seed_suffix
         pitch_shift = recipe.endswith('_pitch_shift')
         print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split, "
               f"{'augment_voice' if pitch_shift else 'augment_audio'}", flush=True)
@@ -120,13 +124,15 @@ def main():
             print(f"   reusing the model trained earlier in {model_dir}", flush=True)
         else: _, model_dir = train_model(model_dir, args.audiomnist if 'az' in corpora else None,
                                    [args.labels] if 'ls' in corpora else None, args.holdout, kind, architecture,
-                                   epochs=args.epochs, augment=args.augment, pitch_shift=pitch_shift, split=split,
+                                   epochs=args.epochs, augment=args.augment, pitch_shift=pitch_shift,
+                                   short_windows=args.short_windows, split=split,
                                    fold=(int(recipe[2]), 5) if recipe.startswith('cv') else None,
-                                   work_dir=RUNS/('dataset_' + '_'.join(corpora) + seed_suffix),
+                                   work_dir=RUNS/('dataset_' + '_'.join(corpora) + short_suffix + seed_suffix),
                                    seed=args.seed, progress=False)
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config
         entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, pitch_shift=pitch_shift, seed=args.seed,
+                     short_windows=config['training'].get('short_windows', 0),
                      fit_seconds=config['training'].get('fit_seconds'),
                      validation=config['validation'], size_mb=round((Path(model_dir)/'model.safetensors').stat().st_size/1e6, 2),
                      parameters=config.get('parameters'))

@@ -22,8 +22,8 @@ from .features import (AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGM
 
 # %% auto #0
 __all__ = ['SOURCE_COLUMNS', 'JPEG_QUALITY', 'MAP_FORMAT', 'IMAGES_MAP', 'ERRORS_MAP', 'FEATURES_FILE', 'SCALE_FILE', 'KINDS',
-           'audiomnist_sources', 'labelled_sources', 'speech_windows', 'clip_images', 'save_jpeg', 'default_workers',
-           'fit_dataset_scale', 'build_mfc_dataset', 'read_maps', 'map_audio', 'genderaudio_mfc']
+           'audiomnist_sources', 'labelled_sources', 'speech_windows', 'short_utterance', 'clip_images', 'save_jpeg',
+           'default_workers', 'fit_dataset_scale', 'build_mfc_dataset', 'read_maps', 'map_audio', 'genderaudio_mfc']
 
 # %% ../nbs/03_mfc_dataset.ipynb #e0c07677
 SOURCE_COLUMNS = ['path', 'corpus', 'root', 'speaker', 'gender', 'digit', 'windowed']
@@ -79,6 +79,18 @@ def speech_windows(audio:np.ndarray, # mono samples at cfg.sample_rate
     fraction = (voiced[last + 1] - voiced[first])/np.maximum(last - first + 1, 1)
     return starts[fraction >= min_voiced]
 
+# %% ../nbs/03_mfc_dataset.ipynb #fd06b580
+def short_utterance(window:np.ndarray, # a window of a long recording
+                    rng:np.random.Generator, # random source
+                    sr:int=16000, # sample rate
+                    shortest:float=0.25, # shortest span kept (s)
+                    longest:float=0.75, # longest span kept (s)
+                   )->np.ndarray:
+    "A random span of `shortest` to `longest` seconds of `window`: a long recording cut to look like a short one."
+    length = min(len(window), int(rng.uniform(shortest, longest)*sr))
+    start = int(rng.integers(0, len(window) - length + 1))
+    return window[start:start + length]
+
 # %% ../nbs/03_mfc_dataset.ipynb #5ebb5d00
 def clip_images(clips:list, # prepared clips (`prepare_clip`), each cfg.clip_samples long
                 cfg:FeatureConfig, # feature settings
@@ -127,9 +139,10 @@ def _atomic_write_json(path:Path, obj, indent:int|None=1):
 class _Build:
     "Everything a worker needs, shared once per worker instead of pickled with every chunk."
     def __init__(self, cfg, scale, out, augment=0, augment_fn=None, seed=0, hop_seconds=0.5,
-                 window_longer_than=None, min_voiced=0.5, quality=JPEG_QUALITY, parent=None, fit_windows=8):
+                 window_longer_than=None, min_voiced=0.5, short_windows=0., quality=JPEG_QUALITY, parent=None, fit_windows=8):
         self.cfg, self.scale, self.out, self.augment, self.augment_fn, self.seed = cfg, scale, Path(out), augment, augment_fn, seed
         self.hop_seconds, self.min_voiced, self.quality, self.parent, self.fit_windows = hop_seconds, min_voiced, quality, parent, fit_windows
+        self.short_windows = short_windows
         self.folders = set()  # image folders known to exist
         self.augment_by_gender = augment_fn is not None and 'gender' in inspect.signature(augment_fn).parameters
         self.long_samples = int(round((2*cfg.clip_seconds if window_longer_than is None else window_longer_than)*cfg.sample_rate))
@@ -159,8 +172,10 @@ def _piece_rng(st:_Build, key:str, start:float|None, copy:int)->np.random.Genera
     return np.random.default_rng([st.seed, zlib.crc32(key.encode()), copy, 0 if start is None else int(round(start*1000)) + 1])
 
 def _prepared(st:_Build, task:dict, start, copy:int, piece:np.ndarray, trim:bool)->np.ndarray:
-    "A piece of audio, augmented if it is a copy, prepared as `clip_features` would."
+    "A piece of audio, augmented if it is a copy (some copies of windows cut short), prepared as `clip_features` would."
     rng = _piece_rng(st, task['key'], start, copy)
+    if rng is not None and start is not None and st.short_windows and rng.random() < st.short_windows:
+        piece, trim = short_utterance(piece, rng, st.cfg.sample_rate), True
     if rng is not None and st.augment_fn is not None:
         by_gender = dict(gender=task['gender']) if st.augment_by_gender else {}
         piece = np.asarray(st.augment_fn(piece.copy(), rng, **by_gender), dtype=np.float32)
@@ -275,7 +290,7 @@ def fit_dataset_scale(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows
                       valid_fraction:float=0.2, # as `speaker_split`: fraction of each gender's speakers held out
                       seed:int=42, # as `speaker_split`, and for the sample
                       workers:int|None=None, # processes (default: all cores)
-                      **build_kwargs, # window settings (`hop_seconds`, `min_voiced`, `window_longer_than`)
+                      **build_kwargs, # window settings (`hop_seconds`, `min_voiced`, `window_longer_than`, `short_windows`)
                      )->tuple[ImageScale, dict]:
     "Fit the image scale on a sample of the training speakers' clips; return it and a description of what it was fitted on."
     keyed = sources.assign(speaker=sources.corpus + '/' + sources.speaker.astype(str))
@@ -391,7 +406,7 @@ _IMAGE_CODE = {'genderaudio.features': ['load_audio', 'resample', 'frame_energy_
                    'normalise_loudness', 'pre_emphasis', 'hz_to_mel', 'mel_to_hz', 'mel_filterbank', '_window',
                    'power_spectrogram', 'log_mel', '_dct_matrix', 'mfc', 'features', 'loudest_offset', 'prepare_clip',
                    'clip_features', 'features_to_image'],
-               None: ['clip_images', 'save_jpeg', 'speech_windows', '_pieces', '_piece_rng', '_prepared', '_image_name']}
+               None: ['clip_images', 'save_jpeg', 'speech_windows', 'short_utterance', '_pieces', '_piece_rng', '_prepared', '_image_name']}
 
 def _code_fingerprint()->str:
     "A hash of the source of every function between audio and image: resuming with different code would mix images."
@@ -431,6 +446,7 @@ def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist
                       hop_seconds:float=0.5, # hop between windows of long utterances
                       window_longer_than:float|None=None, # clips longer than this (s; default 2*clip_seconds) become windows
                       min_voiced:float=0.5, # fraction of speech frames a window needs
+                      short_windows:float=0., # share of the augmented copies of windows cut to a short utterance (`short_utterance`)
                       scale_clips:int=300, # training clips sampled to fit the scale
                       chunk_size:int|None=None, # sources per worker task (default: 16 to 64, about 8 tasks per worker)
                       progress:bool=True, # show a progress bar
@@ -441,7 +457,7 @@ def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist
     tasks, corpora = _tasks(sources)
     out.mkdir(parents=True, exist_ok=True); maps.mkdir(parents=True, exist_ok=True)
     workers = default_workers() if workers is None else workers
-    window_kw = dict(hop_seconds=hop_seconds, window_longer_than=window_longer_than, min_voiced=min_voiced)
+    window_kw = dict(hop_seconds=hop_seconds, window_longer_than=window_longer_than, min_voiced=min_voiced, short_windows=short_windows)
     settings = dict(window_kw, augment=augment, augment_fn=_function_name(augment_fn) if augment else None,
                     augment_code=hashlib.sha256(_function_code(augment_fn).encode()).hexdigest()[:16] if augment and augment_fn else None,
                     seed=seed, jpeg_quality=JPEG_QUALITY, code=_code_fingerprint())

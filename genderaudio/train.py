@@ -394,6 +394,7 @@ def train_model(out, # folder for the trained model
                 bs:int=64, # batch size
                 augment:int=2, # augmented copies of every clip/window
                 pitch_shift:bool=False, # `augment_voice` (pitch moved toward the other gender on half the copies), not `augment_audio`
+                short_windows:float=0., # share of the augmented copies of long recordings' windows cut to a short utterance
                 mixup:float=0.4, # MixUp's alpha (0: off)
                 work_dir='runs/dataset', # where the JPEG dataset and maps are built (reused when rerun)
                 valid_fraction:float=0.2, # share of each corpus's speakers held out for validation
@@ -412,7 +413,7 @@ def train_model(out, # folder for the trained model
     augment_fn = augment_voice if pitch_shift else augment_audio
     work_dir = Path(work_dir)/(f'{kind}_pitch_shift' if pitch_shift else kind)
     build_mfc_dataset(sources, out=work_dir/'mfc_dataset', maps=work_dir/'maps', cfg=cfg, augment=augment,
-                      augment_fn=augment_fn, seed=seed, workers=workers, progress=progress)
+                      augment_fn=augment_fn, short_windows=short_windows, seed=seed, workers=workers, progress=progress)
     images = read_maps(work_dir/'maps')
     images['speaker_key'] = images.corpus + '/' + images.speaker.astype(str)
     images = images[images.speaker_key.isin(set(sources.speaker_key))]  # a reused dataset may hold left-out speakers
@@ -432,7 +433,7 @@ def train_model(out, # folder for the trained model
                              validation_speakers=sorted(held_out) if split == 'speaker' else [],
                              image_rows=cfg.n_rows, image_frames=cfg.n_frames,
                              parameters=sum(p.numel() for p in learn.model.parameters()),
-                             training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment,
+                             training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment, short_windows=short_windows,
                                            augmentation=f'{augment_fn.__name__} + SpecAugment' + (f' + MixUp({mixup})' if mixup else ''),
                                            class_weights=[round(w, 3) for w in class_weights(items).tolist()],
                                            valid_fraction=valid_fraction, split=split, fold=fold, seed=seed, pretrained=False,
@@ -458,6 +459,7 @@ def genderaudio_train(
     lr:float=None, # learning rate (default: lr_find)
     augment:int=2, # augmented copies per clip/window
     pitch_shift:bool_arg=False, # True: move women's pitch down and men's up on half the copies (for one corpus used on others)
+    short_windows:float=0., # share of the augmented copies of long recordings' windows cut to a short utterance, e.g. 0.5
     mixup:float=0.4, # MixUp's alpha (0: off)
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
@@ -469,7 +471,7 @@ def genderaudio_train(
     architecture = DEFAULT_ARCHITECTURE if arch == 'audio_resnet' else dict(name=arch, n_in=1)
     try:
         _, directory = train_model(out, audiomnist, labels, holdout, kind, architecture, epochs, lr, augment=augment,
-                                   pitch_shift=pitch_shift, mixup=mixup, work_dir=work_dir, seed=seed)
+                                   pitch_shift=pitch_shift, short_windows=short_windows, mixup=mixup, work_dir=work_dir, seed=seed)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"genderaudio-train: {e}")
     config = json.loads((Path(directory)/'config.json').read_text())
     print(f"Model written to {directory}")
