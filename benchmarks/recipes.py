@@ -127,7 +127,7 @@ def main():
                                    epochs=args.epochs, augment=args.augment, pitch_shift=pitch_shift,
                                    short_windows=args.short_windows, split=split,
                                    fold=(int(recipe[2]), 5) if recipe.startswith('cv') else None,
-                                   work_dir=RUNS/('dataset_' + '_'.join(corpora) + short_suffix + seed_suffix),
+                                   work_dir=RUNS/('dataset_' + '_'.join(corpora) + seed_suffix),
                                    seed=args.seed, progress=False)
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config

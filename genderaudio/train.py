@@ -411,7 +411,7 @@ def train_model(out, # folder for the trained model
     if kind == 'mfc' and architecture['name'] == 'audio_resnet': architecture['strides'] = [2, 2, 1, 1]  # only 12 rows
     sources = training_sources(audiomnist, labels, holdout_speakers(holdout) if holdout else None)
     augment_fn = augment_voice if pitch_shift else augment_audio
-    work_dir = Path(work_dir)/(f'{kind}_pitch_shift' if pitch_shift else kind)
+    work_dir = Path(work_dir)/(kind + ('_pitch_shift' if pitch_shift else '') + (f'_sw{short_windows:g}' if short_windows else ''))
     build_mfc_dataset(sources, out=work_dir/'mfc_dataset', maps=work_dir/'maps', cfg=cfg, augment=augment,
                       augment_fn=augment_fn, short_windows=short_windows, seed=seed, workers=workers, progress=progress)
     images = read_maps(work_dir/'maps')
