@@ -6,7 +6,8 @@ Every model is trained with `genderaudio.train.train_model` (the fastai pipeline
 - `az`: trained on AudioMNIST_AZ only (validation: 20% of its speakers); tested on its held-out speakers
   (per clip), on all of LibriSpeech (per utterance) and on telephone copies of both;
 - `ls`: trained on LibriSpeech only; tested on its held-out speakers, on all of AudioMNIST_AZ, telephone copies;
-- `both`: the shipped recipe (both corpora); tested on each corpus's held-out speakers and telephone copies;
+- `both`: both corpora (with `--short-windows 0.5`, the shipped recipe); tested on each corpus's held-out speakers and
+  telephone copies; `cv0`..`cv4`: its five folds of a cross-validation by speaker;
 - `leak`, `leak_ls`, `leak_mfc_resnet34`: AudioMNIST_AZ (LibriSpeech) with a random image-level split (the original
   project's), its own validation score against the speaker-disjoint `az` (`ls`, `az_mfc_resnet34`) run;
 - feature/architecture variants of `az` (`--recipes az_mfc az_resnet18 ...`);
@@ -17,7 +18,10 @@ recipe's training speakers.
     python benchmarks/recipes.py --audiomnist $GENDERAUDIO_AUDIOMNIST --labels $GENDERAUDIO_LABELS --recipes az ls both leak
     python benchmarks/recipes.py --recipes az ls az_pitch_shift ls_pitch_shift --seed 1   # another seed: az_s1, ...
     python benchmarks/recipes.py --recipes az ls --epochs 10   # longer training: az_e10, ...
-    python benchmarks/recipes.py --recipes ls --short-windows 0.5   # half the windows' copies cut short: ls_sw0.5
+    python benchmarks/recipes.py --recipes ls cv0 cv1 cv2 cv3 cv4 --short-windows 0.5   # the shipped recipe: ls_sw0.5, cv0_sw0.5, ...
+
+`--short-windows` defaults to 0 here (not to the shipped 0.5, as `genderaudio-train` does) so that the names of the
+runs made before short windows existed keep their meaning: a name without `_sw` was trained without them.
 
 Results accumulate in benchmarks/results/recipes.json (one entry per recipe; rerunning a recipe replaces it).
 """
@@ -106,7 +110,7 @@ def main():
     parser.add_argument('--epochs', type=int, default=5, help='not 5: results as RECIPE_eEPOCHS')
     parser.add_argument('--augment', type=int, default=2)
     parser.add_argument('--short-windows', type=float, default=0.,
-                        help="share of augmented windows cut to a short utterance; not 0: results as RECIPE_swSHARE")
+                        help="share of augmented windows cut to a short utterance (the shipped recipe: 0.5); not 0: results as RECIPE_swSHARE")
     parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
     parser.add_argument('--seed', type=int, default=42, help='seed of split, augmentation and training; not 42: results as RECIPE_sSEED')
     args = parser.parse_args()

@@ -394,7 +394,7 @@ def train_model(out, # folder for the trained model
                 bs:int=64, # batch size
                 augment:int=2, # augmented copies of every clip/window
                 pitch_shift:bool=False, # `augment_voice` (pitch moved toward the other gender on half the copies), not `augment_audio`
-                short_windows:float=0., # share of the augmented copies of long recordings' windows cut to a short utterance
+                short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
                 mixup:float=0.4, # MixUp's alpha (0: off)
                 work_dir='runs/dataset', # where the JPEG dataset and maps are built (reused when rerun)
                 valid_fraction:float=0.2, # share of each corpus's speakers held out for validation
@@ -459,7 +459,7 @@ def genderaudio_train(
     lr:float=None, # learning rate (default: lr_find)
     augment:int=2, # augmented copies per clip/window
     pitch_shift:bool_arg=False, # True: move women's pitch down and men's up on half the copies (for one corpus used on others)
-    short_windows:float=0., # share of the augmented copies of long recordings' windows cut to a short utterance, e.g. 0.5
+    short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     mixup:float=0.4, # MixUp's alpha (0: off)
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
