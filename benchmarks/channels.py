@@ -29,6 +29,7 @@ from recipes import test_sets, RESULTS as RECIPE_RESULTS
 from genderaudio.evaluate import classification_metrics, evaluate_files, telephone_copy
 from genderaudio.features import load_audio
 from genderaudio.inference import GenderClassifier
+from genderaudio.mfc_dataset import short_utterance
 
 RESULTS = Path(__file__).parent/'results'/'channels.json'
 COPIES = Path('runs/channels')
@@ -82,14 +83,8 @@ def copy_name(path:str)->str:
 def word_spans(audio:np.ndarray, seed:int, n:int=WORDS_PER_RECORDING, sr:int=16000)->list:
     "`n` spans of 0.3 to 0.8 s of speech at random places in the speech regions (30 dB below the peak) of `audio`."
     rng = np.random.default_rng(seed)
-    regions = [(s, e) for s, e in librosa.effects.split(audio, top_db=30) if e - s >= int(0.3*sr)]
-    spans = []
-    for _ in range(n):
-        start, end = regions[rng.integers(len(regions))]
-        length = min(end - start, int(rng.uniform(0.3, 0.8)*sr))
-        first = int(rng.integers(start, end - length + 1))
-        spans.append(audio[first:first + length])
-    return spans
+    regions = [audio[s:e] for s, e in librosa.effects.split(audio, top_db=30) if e - s >= int(0.3*sr)]
+    return [short_utterance(regions[rng.integers(len(regions))], rng, sr, shortest=0.3, longest=0.8) for _ in range(n)]
 
 
 def word_copies(path:str, channel:str)->list:
