@@ -12,6 +12,8 @@ Every model is trained with `genderaudio.train.train_model` (the fastai pipeline
   project's), its own validation score against the speaker-disjoint `az` (`ls`, `az_mfc_resnet34`) run;
 - feature/architecture variants of `az` (`--recipes az_mfc az_resnet18 ...`);
 - `*_pitch_shift`: the same recipe with `augment_voice` (pitch moved toward the other gender) instead of `augment_audio`.
+- `*_late_wide`, `*_wide` (of `az`, `ls`, `cv0`..`cv4`): the same recipe with wider networks, twice the channels in the
+  last two stages (16-32-128-256) or in all four (32-64-128-256), against the shipped 16-32-64-128.
 Baselines (random, majority, pitch threshold) are scored on the same test sets, the pitch threshold fitted on the
 recipe's training speakers.
 
@@ -19,6 +21,7 @@ recipe's training speakers.
     python benchmarks/recipes.py --recipes az ls az_pitch_shift ls_pitch_shift --seed 1   # another seed: az_s1, ...
     python benchmarks/recipes.py --recipes az ls --epochs 10   # longer training: az_e10, ...
     python benchmarks/recipes.py --recipes ls cv0 cv1 cv2 cv3 cv4 --short-windows 0.5   # the shipped recipe: ls_sw0.5, cv0_sw0.5, ...
+    python benchmarks/recipes.py --recipes az_late_wide ls_late_wide cv0_late_wide cv1_late_wide cv2_late_wide cv3_late_wide cv4_late_wide --short-windows 0.5
 
 `--short-windows` defaults to 0 here (not to the shipped 0.5, as `genderaudio-train` does) so that the names of the
 runs made before short windows existed keep their meaning: a name without `_sw` was trained without them.
@@ -53,6 +56,10 @@ RECIPES = {  # name: (corpora trained on, image kind, architecture, split); `cvI
     'both_mfc': (['az', 'ls'], 'mfc', DEFAULT_ARCHITECTURE, 'speaker'),
     **{f'cv{i}': (['az', 'ls'], 'logmel', DEFAULT_ARCHITECTURE, 'speaker') for i in range(5)},
 }
+WIDER = {'wide': dict(DEFAULT_ARCHITECTURE, widths=[32, 64, 128, 256]),  # twice the channels of every stage
+         'late_wide': dict(DEFAULT_ARCHITECTURE, widths=[16, 32, 128, 256])}  # ... of the last two stages only (cheaper)
+RECIPES.update({f'{name}_{variant}': (corpora, kind, architecture, split) for name, (corpora, kind, _, split) in RECIPES.items()
+                if name in ('az', 'ls') or name.startswith('cv') for variant, architecture in WIDER.items()})
 RECIPES.update({f'{name}_pitch_shift': recipe for name, recipe in RECIPES.items()})
 
 
