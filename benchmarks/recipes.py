@@ -22,6 +22,7 @@ recipe's training speakers.
     python benchmarks/recipes.py --recipes az ls --epochs 10   # longer training: az_e10, ...
     python benchmarks/recipes.py --recipes ls cv0 cv1 cv2 cv3 cv4 --short-windows 0.5   # the shipped recipe: ls_sw0.5, cv0_sw0.5, ...
     python benchmarks/recipes.py --recipes az_late_wide ls_late_wide cv0_late_wide cv1_late_wide cv2_late_wide cv3_late_wide cv4_late_wide --short-windows 0.5
+    python benchmarks/recipes.py --recipes ls --short-windows 0.5 --train-speakers 0.5   # half of LibriSpeech's speakers: ls_sw0.5_sp0.5
 
 `--short-windows` defaults to 0 here (not to the shipped 0.5, as `genderaudio-train` does) so that the names of the
 runs made before short windows existed keep their meaning: a name without `_sw` was trained without them.
@@ -94,9 +95,21 @@ def score(classifier, name, table, train_table, telephone_dir):
     return out
 
 
-def training_f0(args, trained_on, config, n_per_speaker=3):
+def fewer_speakers(args, corpora, share, path)->str:
+    "Write a holdout CSV to `path`: `--holdout`'s speakers and all but `share` of each trained corpus's others (by gender)."
+    tables = {'az': lambda: list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(corpus='audiomnist_az'),
+              'ls': lambda: read_labelled_corpus(args.labels).assign(corpus='librispeech_train100')}
+    speakers = pd.concat([tables[c]()[['corpus', 'speaker', 'gender']] for c in corpora]).astype(str).drop_duplicates()
+    kept = speakers.groupby(['corpus', 'gender'], group_keys=False).sample(frac=share, random_state=args.seed)
+    dropped = speakers[~(speakers.corpus + '/' + speakers.speaker).isin(set(kept.corpus + '/' + kept.speaker))]
+    table = pd.concat([pd.read_csv(args.holdout, dtype=str)[['corpus', 'speaker']], dropped[['corpus', 'speaker']]])
+    Path(path).parent.mkdir(parents=True, exist_ok=True); table.to_csv(path, index=False)
+    return str(path)
+
+
+def training_f0(args, trained_on, config, holdout, n_per_speaker=3):
     "Median F0 of a few clips of each training speaker, for the pitch-threshold baseline."
-    held_out = set(config.get('validation_speakers', []))
+    held_out = set(config.get('validation_speakers', [])) | {f'{c}/{s}' for c, ss in holdout_speakers(holdout).items() for s in ss}
     tables = []
     if 'az' in trained_on:
         tables.append(list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(
@@ -118,15 +131,20 @@ def main():
     parser.add_argument('--augment', type=int, default=2)
     parser.add_argument('--short-windows', type=float, default=0.,
                         help="share of augmented windows cut to a short utterance (the shipped recipe: 0.5); not 0: results as RECIPE_swSHARE")
+    parser.add_argument('--train-speakers', type=float, default=1.,
+                        help="share of each trained corpus's speakers to train and validate on (by gender); not 1: results as RECIPE_spSHARE")
     parser.add_argument('--retrain', action='store_true', help='train again even if the recipe has a model')
     parser.add_argument('--seed', type=int, default=42, help='seed of split, augmentation and training; not 42: results as RECIPE_sSEED')
     args = parser.parse_args()
     seed_suffix = '' if args.seed == 42 else f'_s{args.seed}'
     epochs_suffix = '' if args.epochs == 5 else f'_e{args.epochs}'
     short_suffix = '' if args.short_windows == 0 else f'_sw{args.short_windows:g}'
+    share_suffix = '' if args.train_speakers == 1 else f'_sp{args.train_speakers:g}'
     for recipe in args.recipes:
         corpora, kind, architecture, split = RECIPES[recipe]
-        name = recipe + epochs_suffix + short_suffix + seed_suffix
+        name = recipe + epochs_suffix + short_suffix + share_suffix + seed_suffix
+        holdout = (args.holdout if args.train_speakers == 1 else
+                   fewer_speakers(args, corpora, args.train_speakers, RUNS/name/'holdout.csv'))
         pitch_shift = recipe.endswith('_pitch_shift')
         print(f"== {recipe}: trained on {corpora}, {kind}, {architecture['name']}, {split} split, "
               f"{'augment_voice' if pitch_shift else 'augment_audio'}", flush=True)
@@ -134,7 +152,7 @@ def main():
         if (model_dir/'config.json').exists() and not args.retrain:
             print(f"   reusing the model trained earlier in {model_dir}", flush=True)
         else: _, model_dir = train_model(model_dir, args.audiomnist if 'az' in corpora else None,
-                                   [args.labels] if 'ls' in corpora else None, args.holdout, kind, architecture,
+                                   [args.labels] if 'ls' in corpora else None, holdout, kind, architecture,
                                    epochs=args.epochs, augment=args.augment, pitch_shift=pitch_shift,
                                    short_windows=args.short_windows, split=split,
                                    fold=(int(recipe[2]), 5) if recipe.startswith('cv') else None,
@@ -143,12 +161,13 @@ def main():
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config
         entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, pitch_shift=pitch_shift, seed=args.seed,
-                     short_windows=config['training'].get('short_windows', 0),
+                     short_windows=config['training'].get('short_windows', 0), train_speakers=args.train_speakers,
+                     speakers={c['name']: sum(c['speakers'].values()) for c in config['corpora']},  # trained and validated on
                      fit_seconds=config['training'].get('fit_seconds'),
                      validation=config['validation'], size_mb=round((Path(model_dir)/'model.safetensors').stat().st_size/1e6, 2),
                      parameters=config.get('parameters'))
         if split == 'speaker':
-            train_f0 = training_f0(args, corpora, config)
+            train_f0 = training_f0(args, corpora, config, holdout)
             sets = test_sets(args, config, corpora)
             entry['tests'] = {test: score(classifier, test, table, train_f0, RUNS/'telephone'/name)
                               for test, table in sets.items()}
