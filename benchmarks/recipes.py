@@ -64,19 +64,24 @@ RECIPES.update({f'{name}_{variant}': (corpora, kind, architecture, split) for na
 RECIPES.update({f'{name}_pitch_shift': recipe for name, recipe in RECIPES.items()})
 
 
+def corpus_tables(args)->dict:
+    "Every labelled recording (path, gender, speaker) of `az` and `ls`, speakers named `corpus/id` as in `validation_speakers`."
+    az = list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(speaker=lambda d: 'audiomnist_az/' + d.speaker)
+    ls = read_labelled_corpus(args.labels).assign(speaker=lambda d: 'librispeech_train100/' + d.speaker.astype(str))
+    return {'az': az[['path', 'gender', 'speaker']], 'ls': ls[['path', 'gender', 'speaker']]}
+
+
+def holdout_keys(csv_path)->set:
+    "The speakers of a holdout CSV (corpus, speaker), named `corpus/id`."
+    return {f'{c}/{s}' for c, ss in holdout_speakers(csv_path).items() for s in ss}
+
+
 def test_sets(args, config, trained_on):
     "Labelled recordings of speakers the model never heard: held-out speakers of its corpora, all of the others."
     held_out = set(config.get('validation_speakers', []))
-    az = list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(
-        speaker=lambda d: 'audiomnist_az/' + d.speaker)
-    ls = read_labelled_corpus(args.labels).assign(speaker=lambda d: 'librispeech_train100/' + d.speaker.astype(str))
-    holdout = {f'{c}/{s}' for c, ss in holdout_speakers(args.holdout).items() for s in ss}
-    ls = ls[~ls.speaker.isin(holdout)]
-    sets = {}
-    for name, table in (('az', az), ('ls', ls)):
-        table = table[['path', 'gender', 'speaker']]
-        sets[name] = table[table.speaker.isin(held_out)] if name in trained_on else table
-    return sets
+    tables = corpus_tables(args)
+    tables['ls'] = tables['ls'][~tables['ls'].speaker.isin(holdout_keys(args.holdout))]
+    return {name: table[table.speaker.isin(held_out)] if name in trained_on else table for name, table in tables.items()}
 
 
 def score(classifier, name, table, train_table, telephone_dir):
@@ -97,26 +102,19 @@ def score(classifier, name, table, train_table, telephone_dir):
 
 def fewer_speakers(args, corpora, share, path)->str:
     "Write a holdout CSV to `path`: `--holdout`'s speakers and all but `share` of each trained corpus's others (by gender)."
-    tables = {'az': lambda: list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(corpus='audiomnist_az'),
-              'ls': lambda: read_labelled_corpus(args.labels).assign(corpus='librispeech_train100')}
-    speakers = pd.concat([tables[c]()[['corpus', 'speaker', 'gender']] for c in corpora]).astype(str).drop_duplicates()
-    kept = speakers.groupby(['corpus', 'gender'], group_keys=False).sample(frac=share, random_state=args.seed)
-    dropped = speakers[~(speakers.corpus + '/' + speakers.speaker).isin(set(kept.corpus + '/' + kept.speaker))]
-    table = pd.concat([pd.read_csv(args.holdout, dtype=str)[['corpus', 'speaker']], dropped[['corpus', 'speaker']]])
+    tables = corpus_tables(args)
+    speakers = pd.concat([tables[c] for c in corpora]).drop_duplicates('speaker')
+    kept = speakers.groupby([speakers.speaker.str.split('/').str[0], 'gender']).sample(frac=share, random_state=args.seed)
+    dropped = speakers.speaker[~speakers.speaker.isin(kept.speaker)].str.split('/', n=1, expand=True).set_axis(['corpus', 'speaker'], axis=1)
+    table = pd.concat([pd.read_csv(args.holdout, dtype=str)[['corpus', 'speaker']], dropped])
     Path(path).parent.mkdir(parents=True, exist_ok=True); table.to_csv(path, index=False)
     return str(path)
 
 
 def training_f0(args, trained_on, config, holdout, n_per_speaker=3):
     "Median F0 of a few clips of each training speaker, for the pitch-threshold baseline."
-    held_out = set(config.get('validation_speakers', [])) | {f'{c}/{s}' for c, ss in holdout_speakers(holdout).items() for s in ss}
-    tables = []
-    if 'az' in trained_on:
-        tables.append(list_recordings(args.audiomnist, exclude_speakers=SUSPECT_LABEL_SPEAKERS).assign(
-            speaker=lambda d: 'audiomnist_az/' + d.speaker))
-    if 'ls' in trained_on:
-        tables.append(read_labelled_corpus(args.labels).assign(speaker=lambda d: 'librispeech_train100/' + d.speaker.astype(str)))
-    train = pd.concat(tables)
+    held_out = set(config.get('validation_speakers', [])) | holdout_keys(holdout)
+    train = pd.concat([table for name, table in corpus_tables(args).items() if name in trained_on])
     train = train[~train.speaker.isin(held_out)].groupby('speaker').head(n_per_speaker)
     return train.assign(f0=[median_f0(p) for p in train.path])[['gender', 'f0']]
 
