@@ -149,13 +149,13 @@ def main():
         model_dir = RUNS/name/'model'
         if (model_dir/'config.json').exists() and not args.retrain:
             print(f"   reusing the model trained earlier in {model_dir}", flush=True)
-        else: _, model_dir = train_model(model_dir, args.audiomnist if 'az' in corpora else None,
-                                   [args.labels] if 'ls' in corpora else None, holdout, kind, architecture,
+        else: _, model_dir = train_model(model_dir, [path for corpus, path in (('az', args.audiomnist), ('ls', args.labels))
+                                                 if corpus in corpora], holdout, kind=kind, architecture=architecture,
                                    epochs=args.epochs, augment=args.augment, pitch_shift=pitch_shift,
                                    short_windows=args.short_windows, split=split,
                                    fold=(int(recipe[2]), 5) if recipe.startswith('cv') else None,
                                    work_dir=RUNS/('dataset_' + '_'.join(corpora) + seed_suffix),
-                                   seed=args.seed, progress=False)
+                                   seed=args.seed, progress=False, balance=False)  # as these recipes were run
         classifier = GenderClassifier.load(model_dir)
         config = classifier.config
         entry = dict(corpora=corpora, kind=kind, architecture=architecture, split=split, pitch_shift=pitch_shift, seed=args.seed,

@@ -15,21 +15,22 @@ import soundfile as sf
 # %% auto #0
 __all__ = ['CLASSES', 'classification_metrics', 'speaker_accuracy', 'plot_confusion', 'read_labels', 'evaluate_files',
            'telephone_copy', 'telephone_copies', 'median_f0', 'fit_pitch_threshold', 'baseline_predictions',
-           'metrics_table', 'genderaudio_evaluate']
+           'reliability_table', 'expected_calibration_error', 'plot_reliability', 'metrics_table',
+           'genderaudio_evaluate']
 
 # %% ../nbs/05_evaluate.ipynb #6f09c31e
 CLASSES = ('female', 'male')
 
 def classification_metrics(genders, # true labels, 'female'/'male'
                            p_female, # predicted probability of 'female' (NaN: no prediction, counted as wrong)
-                           threshold:float=0.5, # p_female above this means 'female'
+                           threshold:float=0.5, # p_female at or above this means 'female' (as `GenderClassifier` decides)
                           )->dict:
     "Accuracy, balanced accuracy, per-class precision/recall/F1, ROC AUC and the confusion matrix (rows: truth)."
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
     truth = np.asarray(genders)
     p = np.asarray(p_female, dtype=float)
     answered = ~np.isnan(p)
-    predicted = np.where(~answered, 'none', np.where(p > threshold, 'female', 'male'))
+    predicted = np.where(~answered, 'none', np.where(p >= threshold, 'female', 'male'))
     cm = confusion_matrix(truth, predicted, labels=list(CLASSES))
     recall = np.array([(predicted[truth == c] == c).mean() if (truth == c).any() else np.nan for c in CLASSES])
     precision, _, f1, support = precision_recall_fscore_support(truth, predicted, labels=list(CLASSES), zero_division=0)
@@ -43,11 +44,11 @@ def classification_metrics(genders, # true labels, 'female'/'male'
 
 # %% ../nbs/05_evaluate.ipynb #76107b2a
 def speaker_accuracy(results:pd.DataFrame, # one row per clip: speaker, gender, p_female
-                     threshold:float=0.5, # decision threshold on p_female
+                     threshold:float=0.5, # p_female at or above this means 'female'
                     )->pd.DataFrame:
     "Per speaker: clips, share of clips right, and the majority-vote verdict over the speaker's clips."
-    frame = results.assign(right=np.where(results.p_female > threshold, 'female', 'male') == results.gender,
-                           says_female=results.p_female > threshold)
+    frame = results.assign(right=np.where(results.p_female >= threshold, 'female', 'male') == results.gender,
+                           says_female=results.p_female >= threshold)
     table = frame.groupby('speaker').agg(gender=('gender', 'first'), clips=('right', 'size'), clip_accuracy=('right', 'mean'),
                                          female_votes=('says_female', 'mean'))
     table['majority'] = np.where(table.female_votes > 0.5, 'female', 'male')
@@ -160,6 +161,47 @@ def baseline_predictions(train:pd.DataFrame, # training clips: gender and f0 (me
                 majority=np.full(len(test), 1. if majority == 'female' else 0.),
                 pitch=np.where(np.isnan(test.f0), 0.5, (test.f0.to_numpy() > threshold).astype(float)))
 
+# %% ../nbs/05_evaluate.ipynb #dcf2046f
+def reliability_table(genders, # true labels, 'female'/'male'
+                      p_female, # predicted probability of 'female' (NaN: left out)
+                      bins:int=10, # bins of confidence from 0.5 to 1
+                     )->pd.DataFrame:
+    "Per confidence bin (confidence = max(p, 1-p) of the verdict): clips, mean confidence and accuracy."
+    truth, p = np.asarray(genders), np.asarray(p_female, dtype=float)
+    keep = ~np.isnan(p)
+    truth, p = truth[keep], p[keep]
+    confidence, right = np.maximum(p, 1 - p), np.where(p >= 0.5, 'female', 'male') == truth
+    which = np.minimum(((confidence - 0.5)*2*bins).astype(int), bins - 1)
+    table = pd.DataFrame(dict(bin=which, confidence=confidence, accuracy=right)).groupby('bin').agg(
+        clips=('accuracy', 'size'), confidence=('confidence', 'mean'), accuracy=('accuracy', 'mean'))
+    return table.reindex(range(bins)).assign(clips=lambda t: t.clips.fillna(0).astype(int))
+
+def expected_calibration_error(genders, # true labels, 'female'/'male'
+                               p_female, # predicted probability of 'female' (NaN: left out)
+                               bins:int=10, # bins of confidence from 0.5 to 1
+                              )->float:
+    "Mean gap between confidence and accuracy over the confidence bins, weighted by their clips (ECE)."
+    table = reliability_table(genders, p_female, bins).dropna()
+    return float((table.clips*(table.confidence - table.accuracy).abs()).sum()/max(table.clips.sum(), 1))
+
+# %% ../nbs/05_evaluate.ipynb #082d91bf
+def plot_reliability(genders, # true labels, 'female'/'male'
+                     p_female, # predicted probability of 'female'
+                     label:str='', # legend label
+                     ax=None, # matplotlib axes (default: a new figure)
+                     bins:int=10, # confidence bins
+                    ):
+    "Reliability diagram: accuracy against confidence per bin (a calibrated model lies on the diagonal), with the ECE."
+    import matplotlib.pyplot as plt
+    if ax is None: _, ax = plt.subplots(figsize=(4, 4), dpi=110)
+    table = reliability_table(genders, p_female, bins).dropna()
+    ece = expected_calibration_error(genders, p_female, bins)
+    ax.plot([0.5, 1], [0.5, 1], color='grey', lw=1, ls='--')
+    ax.plot(table.confidence, table.accuracy, marker='o', label=f"{label} (ECE {ece:.3f})".strip())
+    ax.set_xlabel('confidence of the verdict'); ax.set_ylabel('accuracy'); ax.set_xlim(0.5, 1); ax.set_ylim(0, 1.02)
+    ax.legend(loc='lower right')
+    return ax
+
 # %% ../nbs/05_evaluate.ipynb #394bcf82
 from fastcore.script import call_parse
 
@@ -179,7 +221,7 @@ def genderaudio_evaluate(
 ):
     "Score a model on a labelled set of recordings: metrics table, per-speaker accuracy, optional JSON."
     from genderaudio.inference import GenderClassifier
-    from genderaudio.model import ModelFileError
+    from genderaudio.features import ModelFileError
     try:
         labelled = read_labels(labels, root)
         classifier = GenderClassifier.load(model)

@@ -15,16 +15,19 @@ import scipy.fft
 import soundfile as sf
 
 # %% auto #0
-__all__ = ['ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'check_file', 'resample', 'load_audio', 'synthetic_voice',
-           'pre_emphasis', 'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig',
-           'hz_to_mel', 'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features',
-           'import_librosa', 'loudest_offset', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale',
-           'features_to_image']
+__all__ = ['ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'ModelFileError', 'check_file', 'resample', 'load_audio',
+           'synthetic_voice', 'pre_emphasis', 'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness',
+           'FeatureConfig', 'hz_to_mel', 'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc',
+           'features', 'import_librosa', 'loudest_offset', 'prepare_clip', 'clip_features', 'ImageScale',
+           'fit_image_scale', 'features_to_image']
 
 # %% ../nbs/02_features.ipynb #e6e60647
 class AudioError(ValueError):
     "An audio file that cannot be used, with a one-line message naming the file and the reason."
     def __init__(self, path, reason): super().__init__(f"{path}: {reason}"); self.path,self.reason = str(path),reason
+
+class ModelFileError(ValueError):
+    "A model folder that cannot be loaded, with a one-line reason."
 
 # %% ../nbs/02_features.ipynb #c5cbede0
 def _reason(error:Exception)->str:

@@ -16,15 +16,15 @@ from typing import Iterable, Iterator
 import numpy as np
 import soundfile as sf
 from fastcore.script import call_parse, is_cli
-from .features import AudioError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
+from .features import AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS',
-           'AUDIO_EXTENSIONS', 'CSV_HEADER', 'Voicing', 'periodicity', 'voiced_frames', 'voiced_seconds',
-           'speech_regions', 'speech_seconds', 'default_model_dir', 'Prediction', 'Segment', 'read_without_torch',
-           'onnx_audio_resnet', 'onnx_session', 'GenderClassifier', 'single_threaded_math', 'auto_workers',
-           'expand_paths', 'format_prediction', 'format_header', 'ResultsFile', 'genderaudio_predict',
-           'format_segments', 'genderaudio_segment']
+           'MAX_CHANNELS', 'AUDIO_EXTENSIONS', 'CSV_HEADER', 'Voicing', 'periodicity', 'voiced_frames',
+           'voiced_seconds', 'speech_regions', 'speech_seconds', 'default_model_dir', 'Prediction', 'Segment',
+           'read_without_torch', 'onnx_audio_resnet', 'onnx_session', 'GenderClassifier', 'audio_array',
+           'single_threaded_math', 'auto_workers', 'expand_paths', 'format_prediction', 'format_header', 'ResultsFile',
+           'genderaudio_predict', 'format_segments', 'genderaudio_segment']
 
 # %% ../nbs/06_deploy.ipynb #98834d39
 @dataclass(frozen=True)
@@ -325,7 +325,6 @@ class GenderClassifier:
                 ):
         directory = Path(model) if model is not None else default_model_dir()
         if (model is None and not (directory/'config.json').exists()) or (model is not None and not directory.is_dir()):
-            from genderaudio.model import ModelFileError
             raise ModelFileError(NO_MODEL if model is None else f"{directory}: no such model folder")
         self.directory, self.voicing, self.network, self.session = directory, voicing, None, None
         fast = read_without_torch(directory) if backend != 'torch' else None
@@ -345,8 +344,8 @@ class GenderClassifier:
             self.temperature = float((config.get('calibration') or {}).get('temperature', 1.))
             self.image_size = config.get('image_size')
             self._check()
-        except (ValueError, KeyError, TypeError) as e: raise _model_error(f"{directory}: cannot honour config: {e}") from None
-        except Exception as e: raise _model_error(f"{directory}: the network does not accept the images: {_reason(e)}") from None
+        except (ValueError, KeyError, TypeError) as e: raise ModelFileError(f"{directory}: cannot honour config: {e}") from None
+        except Exception as e: raise ModelFileError(f"{directory}: the network does not accept the images: {_reason(e)}") from None
         self.female = self.classes.index('female')
 
     @classmethod
@@ -355,11 +354,6 @@ class GenderClassifier:
         return cls(path, **kwargs)
 
     def __repr__(self): return f"GenderClassifier({str(self.directory)!r}, {self.features.kind}, {self.config.get('architecture', {}).get('name')}, {self.backend})"
-
-def _model_error(message:str)->Exception:
-    "A `genderaudio.model.ModelFileError` (imported only when there is an error to report)."
-    from genderaudio.model import ModelFileError
-    return ModelFileError(message)
 
 # %% ../nbs/06_deploy.ipynb #9f6bde24
 from fastcore.basics import patch
@@ -459,20 +453,41 @@ def _analyse_block(self:GenderClassifier, block:tuple, keep_fraction:float=MIN_W
         best = int(counts.max()); fallback = self._images(clips(np.array([int(counts.argmax())])))
     return _Block(core_lo, core, starts, counts, kept, images, fallback, best)
 
+# %% ../nbs/06_deploy.ipynb #a56d2327
+MAX_CHANNELS = 8 # in a 2-D array, the axis this short or shorter holds the channels
+
+def audio_array(source, # samples: a numpy array or torch tensor, 1-D, or 2-D as (samples, channels) or (channels, samples)
+                sr:int|None, # the array's sample rate: required, an array does not say it
+                rate:int, # the model's rate
+               )->np.ndarray:
+    "Mono float32 samples at `rate` from an array: integers scaled to [-1, 1], channels averaged; `AudioError` for what is ambiguous."
+    if sr is None: raise AudioError('<array>', "an array needs its sample rate: predict(samples, sr=...)")
+    if hasattr(source, 'detach'): source = source.detach().cpu().numpy()  # a torch tensor
+    audio = np.asarray(source)
+    if np.issubdtype(audio.dtype, np.integer):  # int16 / 32768, uint8 (x - 128) / 128, ...
+        info = np.iinfo(audio.dtype)
+        audio = (audio.astype(np.float64) - (int(info.max) + int(info.min) + 1)/2)/((int(info.max) - int(info.min) + 1)/2)
+    elif not np.issubdtype(audio.dtype, np.floating): raise AudioError('<array>', f"samples must be numbers, not {audio.dtype}")
+    if audio.ndim == 2:
+        channel_axes = [axis for axis in (0, 1) if audio.shape[axis] <= MAX_CHANNELS]
+        if len(channel_axes) != 1:
+            raise AudioError('<array>', f"cannot tell samples from channels in shape {audio.shape}: one axis must have "
+                                        f"at most {MAX_CHANNELS} channels, the other the samples")
+        audio = audio.mean(axis=channel_axes[0])
+    if audio.ndim != 1 or len(audio) == 0: raise AudioError('<array>', f"expected non-empty 1-D or 2-D samples, not shape {audio.shape}")
+    if not np.isfinite(audio).all(): raise AudioError('<array>', "contains NaN or infinite samples")
+    from genderaudio.features import resample
+    return resample(np.clip(audio, -1, 1).astype(np.float32), int(sr), rate)
+
 # %% ../nbs/06_deploy.ipynb #2e908879
 @patch
 def _prepare(self:GenderClassifier, source, sr:int|None=None)->_Job:
     "Read and analyse one file or array up to the network; never raises."
-    path = '<array>' if isinstance(source, np.ndarray) else str(source)
+    is_file = isinstance(source, (str, os.PathLike))
+    path = str(source) if is_file else '<array>'
     try:
         rate = self.features.sample_rate
-        if isinstance(source, np.ndarray):
-            audio = np.asarray(source, np.float32)
-            if audio.ndim == 2: audio = audio.mean(axis=1)
-            if audio.ndim != 1 or len(audio) == 0: raise AudioError(path, "expected a non-empty 1-D (or samples x channels) array")
-            if not np.isfinite(audio).all(): raise AudioError(path, "contains NaN or infinite samples")
-            from genderaudio.features import resample
-            audio, chunks = resample(np.clip(audio, -1, 1), sr or rate, rate), iter(())
+        if not is_file: audio = audio_array(source, sr, rate)
         else:
             chunks = _read_chunks(source, rate, self.long_seconds, self.block_seconds)
             audio = next(chunks)
@@ -556,16 +571,19 @@ def _prefetch(iterator:Iterator, pool=None)->Iterator:
 
 # %% ../nbs/06_deploy.ipynb #4034faa0
 @patch
-def predict(self:GenderClassifier, source, # audio file path, or a numpy array of samples
-            sr:int|None=None, # sample rate of an array (None: the model's rate)
+def predict(self:GenderClassifier, source, # audio file path, or samples (numpy array or torch tensor; give `sr`)
+            sr:int|None=None, # sample rate of an array (required for arrays)
            )->Prediction:
-    "Classify one recording: label `male`/`female`/`no speech` (or `error`), calibrated `p_female`, speech seconds."
+    "Classify one recording: label `male`/`female`/`no speech`, calibrated `p_female`, speech seconds; `AudioError` when unusable."
     job = self._prepare(source, sr)
     if job.long:
-        with single_threaded_math(), ThreadPoolExecutor(1) as pool: return self._finish_stream(job, pool)
-    if job.error or job.images is None: return self._verdict(job, None)
-    try: return self._verdict(job, self.logits(job.images))
-    except Exception as e: return _failed(job.path, e)
+        with single_threaded_math(), ThreadPoolExecutor(1) as pool: prediction = self._finish_stream(job, pool)
+    elif job.error or job.images is None: prediction = self._verdict(job, None)
+    else:
+        try: prediction = self._verdict(job, self.logits(job.images))
+        except Exception as e: prediction = _failed(job.path, e)
+    if prediction.label == 'error': raise AudioError(prediction.path, prediction.error.removeprefix(f"{prediction.path}: "))
+    return prediction
 
 # %% ../nbs/06_deploy.ipynb #d7438422
 _WORKER = None # the classifier (without its network) in a worker process
@@ -609,7 +627,7 @@ def _worker_pool(self:GenderClassifier, workers:int):
 
 # %% ../nbs/06_deploy.ipynb #b3e20b90
 @patch
-def iter_predict(self:GenderClassifier, paths:Iterable, # audio files (or arrays at the model's rate)
+def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
                  batch_size:int=64, # files per network call
                  workers:int|str='auto', # processes preparing files while this one runs the network (0: none; 'auto': see above)
                  progress:bool=False, # show a tqdm progress bar on stderr
@@ -680,19 +698,15 @@ def _smooth(labels:np.ndarray)->np.ndarray:
 
 # %% ../nbs/06_deploy.ipynb #42a22eef
 @patch
-def segment(self:GenderClassifier, source, # audio file path, or a numpy array of samples
-            sr:int|None=None, # sample rate of an array (None: the model's rate)
+def segment(self:GenderClassifier, source, # audio file path, or samples (numpy array or torch tensor; give `sr`)
+            sr:int|None=None, # sample rate of an array (required for arrays)
             pool=None, # optional thread pool analysing the next block while the network runs
            )->list:
     "Timeline of `source` as `Segment`s (female, male, no speech) covering the recording; raises `AudioError` on a bad file."
     rate, length = self.features.sample_rate, self.features.clip_samples
     hop = round(WINDOW_HOP*rate)
-    if isinstance(source, np.ndarray):
-        from genderaudio.features import resample
-        audio = np.asarray(source, np.float32)
-        if audio.ndim == 2: audio = audio.mean(axis=1)
-        if audio.ndim != 1 or not np.isfinite(audio).all(): raise AudioError('<array>', "expected finite 1-D (or samples x channels) samples")
-        source = resample(np.clip(audio, -1, 1), sr or rate, rate)
+    if not isinstance(source, (str, os.PathLike)):
+        source = audio_array(source, sr, rate)
         g = _grid(self.voicing, rate)
         blocks = _prefetch((self._analyse_block(b, 1e-9) for b in _blocks([source], len(source) + 1, length + g.length)), pool)
     else: blocks = self._stream_blocks(source, keep_fraction=1e-9, pool=pool)
@@ -838,7 +852,6 @@ def _load(model, prog:str)->GenderClassifier|None:
         print(f"{prog}: {NO_MODEL}", file=sys.stderr); return None
     try: return GenderClassifier(model)
     except Exception as e:
-        from genderaudio.model import ModelFileError  # imported only when there is an error to report
         if isinstance(e, ModelFileError): print(f"{prog}: {e}", file=sys.stderr)
         else: print(f"{prog}: cannot load the model: {_error_line(model or default_model_dir(), e)}", file=sys.stderr)
     return None

@@ -15,15 +15,16 @@ import pandas as pd
 from tqdm import tqdm
 from PIL import Image
 from fastcore.script import call_parse, CliError
-from .data import list_recordings, read_labelled_corpus, speaker_split, audiomnist_dir
+from .data import list_recordings, read_labelled_corpus, speaker_split, audiomnist_dir, META_FILENAME
 from .features import (AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGMEL, load_audio,
     frame_energy_db, trim_silence, fix_length, normalise_loudness, pre_emphasis, features, clip_features, prepare_clip,
     fit_image_scale, features_to_image)
 
 # %% auto #0
-__all__ = ['SOURCE_COLUMNS', 'JPEG_QUALITY', 'MAP_FORMAT', 'IMAGES_MAP', 'ERRORS_MAP', 'FEATURES_FILE', 'SCALE_FILE', 'KINDS',
-           'audiomnist_sources', 'labelled_sources', 'speech_windows', 'short_utterance', 'clip_images', 'save_jpeg',
-           'default_workers', 'fit_dataset_scale', 'build_mfc_dataset', 'read_maps', 'map_audio', 'genderaudio_mfc']
+__all__ = ['SOURCE_COLUMNS', 'LABELS_FILENAME', 'JPEG_QUALITY', 'MAP_FORMAT', 'IMAGES_MAP', 'ERRORS_MAP', 'FEATURES_FILE',
+           'SCALE_FILE', 'KINDS', 'audiomnist_sources', 'labelled_sources', 'corpus_sources', 'corpus_folders',
+           'speech_windows', 'short_utterance', 'clip_images', 'save_jpeg', 'default_workers', 'fit_dataset_scale',
+           'build_mfc_dataset', 'read_maps', 'map_audio', 'genderaudio_mfc']
 
 # %% ../nbs/03_mfc_dataset.ipynb #e0c07677
 SOURCE_COLUMNS = ['path', 'corpus', 'root', 'speaker', 'gender', 'digit', 'windowed']
@@ -58,6 +59,27 @@ def labelled_sources(labels_csv, # CSV with columns `file` (or `path`), `speaker
     return pd.DataFrame(dict(path=labelled.path, corpus=corpus or _corpus_name(labels_csv.parent), root=str(root),
                              speaker=labelled.speaker, gender=labelled.gender,
                              digit=pd.array([pd.NA]*len(labelled), dtype='Int64'), windowed=windowed))[SOURCE_COLUMNS]
+
+# %% ../nbs/03_mfc_dataset.ipynb #e9840d45
+LABELS_FILENAME = 'labels.csv'  # the labels of a labelled corpus folder: file, speaker, gender
+
+def corpus_sources(folder, # a labelled corpus folder (with labels.csv), a labels CSV, or an AudioMNIST-layout folder
+                   corpus:str|None=None, # corpus name in the maps (default: the folder's name)
+                  )->pd.DataFrame:
+    "The `SOURCE_COLUMNS` rows of one corpus, read as labelled (labels.csv, or the CSV given) or AudioMNIST layout."
+    folder = Path(folder).expanduser().absolute()
+    if folder.suffix.lower() == '.csv': return labelled_sources(folder, corpus=corpus)
+    if (folder/LABELS_FILENAME).is_file(): return labelled_sources(folder/LABELS_FILENAME, corpus=corpus)
+    if any((f/META_FILENAME).is_file() for f in (folder, folder/'data')): return audiomnist_sources(folder, corpus=corpus)
+    raise FileNotFoundError(f"{folder}: not a corpus folder: no {LABELS_FILENAME} and no {META_FILENAME} (in it or in data/)")
+
+def corpus_folders(root, # a folder of corpus folders, such as the shared data
+                  )->list:
+    "The corpus folders in `root` that `corpus_sources` reads (labels.csv or AudioMNIST layout), sorted by name."
+    root = Path(root).expanduser().absolute()
+    if not root.is_dir(): raise FileNotFoundError(f"{root}: no such folder of corpora")
+    def readable(f): return (f/LABELS_FILENAME).is_file() or any((g/META_FILENAME).is_file() for g in (f, f/'data'))
+    return sorted(f for f in root.iterdir() if f.is_dir() and not f.name.startswith('.') and readable(f))
 
 # %% ../nbs/03_mfc_dataset.ipynb #e741daed
 def speech_windows(audio:np.ndarray, # mono samples at cfg.sample_rate

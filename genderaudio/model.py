@@ -11,11 +11,11 @@ from pathlib import Path
 import torch
 from torch import nn
 from . import __version__
-from .features import FeatureConfig, ImageScale
+from .features import FeatureConfig, ImageScale, ModelFileError
 
 # %% auto #0
 __all__ = ['DEFAULT_ARCHITECTURE', 'FORMAT_VERSION', 'BasicBlock', 'audio_resnet', 'ConcatPool', 'Flatten', 'head', 'body',
-           'n_body_features', 'build_network', 'ModelFileError', 'sha256', 'save_model', 'read_config', 'load_model']
+           'n_body_features', 'build_network', 'sha256', 'save_model', 'read_config', 'load_model']
 
 # %% ../nbs/04a_model.ipynb #173d75cd
 class BasicBlock(nn.Module):
@@ -107,8 +107,6 @@ DEFAULT_ARCHITECTURE = dict(name='audio_resnet', widths=[16, 32, 64, 128], layer
 # %% ../nbs/04a_model.ipynb #c82d25ff
 FORMAT_VERSION = 1  # bump when the config or weights layout changes incompatibly
 
-class ModelFileError(ValueError):
-    "A model folder that cannot be loaded, with a one-line reason."
 
 def sha256(path)->str:
     "SHA-256 hex digest of the file at `path`."

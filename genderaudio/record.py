@@ -26,7 +26,7 @@ def sounddevice_module():
     "The `sounddevice` module, imported on first use; `NoInputDevice` when it or PortAudio is missing."
     try: import sounddevice
     except OSError: raise NoInputDevice(f"PortAudio is not installed (on Debian/Ubuntu: sudo apt-get install libportaudio2); {HINT}") from None
-    except ImportError: raise NoInputDevice(f"the sounddevice package is not installed (pip install sounddevice); {HINT}") from None
+    except ImportError: raise NoInputDevice(f"the sounddevice package is not installed (pip install 'genderaudio[mic]'); {HINT}") from None
     if sounddevice is None: raise NoInputDevice(f"sounddevice is unavailable; {HINT}")
     return sounddevice
 

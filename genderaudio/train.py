@@ -13,11 +13,12 @@ from scipy.signal import butter, sosfilt, lfilter, stft, istft
 from .features import resample, fix_length, import_librosa
 
 # %% auto #0
-__all__ = ['CORPUS_LICENCES', 'mu_law', 'telephone', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender',
+__all__ = ['LICENCE_CLASSES', 'mu_law', 'telephone', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender',
            'augment_audio', 'augment_voice', 'training_sources', 'valid_speakers', 'split_items', 'clip_split_items',
-           'SpecAugment', 'gender_dataloaders', 'KeepBestBalancedAccuracy', 'class_weights', 'architecture_fn',
-           'gender_learner', 'fit_temperature', 'corpus_summary', 'export_model', 'holdout_speakers',
-           'validation_metrics', 'write_model_card', 'train_model', 'genderaudio_train']
+           'SpecAugment', 'balance_weights', 'gender_dataloaders', 'KeepBestBalancedAccuracy', 'class_weights',
+           'architecture_fn', 'gender_learner', 'fit_temperature', 'calibration_scale', 'read_corpus_table',
+           'corpus_licence', 'corpus_summary', 'export_model', 'holdout_speakers', 'validation_metrics',
+           'write_model_card', 'train_model', 'genderaudio_train']
 
 # %% ../nbs/04_train.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -123,25 +124,21 @@ def augment_voice(audio:np.ndarray, # mono samples
 
 # %% ../nbs/04_train.ipynb #8e2b9e30
 import pandas as pd
-from .data import SUSPECT_LABEL_SPEAKERS, speaker_split, speaker_kfold
+from .data import GENDERS, SUSPECT_LABEL_SPEAKERS, speaker_split, speaker_kfold
 from .features import FeatureConfig, LOGMEL, ORIGINAL_MFC, ImageScale
-from .mfc_dataset import audiomnist_sources, labelled_sources, build_mfc_dataset, read_maps
+from .mfc_dataset import corpus_sources, build_mfc_dataset, read_maps
 
 # %% ../nbs/04_train.ipynb #40f590f2
-def training_sources(audiomnist=None, # AudioMNIST-layout `data` folder (None: no AudioMNIST-style corpus)
-                     labels:list|None=None, # labelled CSV corpora (file/path, speaker, gender)
+def training_sources(corpora:list, # corpus folders (labels.csv or AudioMNIST layout) or labels CSV files
                      exclude_speakers:dict|None=None, # corpus name -> speaker ids to leave out
                      exclude_suspect:bool=True, # leave out `SUSPECT_LABEL_SPEAKERS` of an AudioMNIST_AZ corpus
                     )->pd.DataFrame:
     "One source table (`mfc_dataset.SOURCE_COLUMNS`) for all training corpora, with a corpus-qualified `speaker_key`."
-    parts = []
-    if audiomnist is not None:
-        part = audiomnist_sources(audiomnist)
-        if exclude_suspect and 'az' in part.corpus.iloc[0].lower(): part = part[~part.speaker.isin(SUSPECT_LABEL_SPEAKERS)]
-        parts.append(part)
-    parts += [labelled_sources(csv) for csv in (labels or [])]
-    if not parts: raise ValueError("no training corpus: give an AudioMNIST folder (--data) and/or labelled CSVs (--labels)")
-    sources = pd.concat(parts, ignore_index=True)
+    if not corpora: raise ValueError("no training corpus: give corpus folders (--corpora), an AudioMNIST folder (--data) or labelled CSVs (--labels)")
+    sources = pd.concat([corpus_sources(c) for c in corpora], ignore_index=True)
+    if exclude_suspect:  # AudioMNIST-layout corpora (they have digits) named like AudioMNIST_AZ
+        suspect = sources.digit.notna() & sources.corpus.str.lower().str.contains('az') & sources.speaker.isin(SUSPECT_LABEL_SPEAKERS)
+        sources = sources[~suspect]
     for corpus, speakers in (exclude_speakers or {}).items():
         sources = sources[~((sources.corpus == corpus) & sources.speaker.astype(str).isin([str(s) for s in speakers]))]
     return sources.assign(speaker_key=sources.corpus + '/' + sources.speaker.astype(str)).reset_index(drop=True)
@@ -157,11 +154,13 @@ def valid_speakers(images:pd.DataFrame, # rows of `read_maps` with `speaker_key`
                    valid_fraction:float=0.2, # fraction of each corpus's speakers of each gender held out
                    seed:int=42, # same seed, same split
                    fold:tuple|None=None, # (i, k): fold i of a k-fold split by speaker instead (cross-validation)
+                   min_speakers:int=4, # a corpus with fewer speakers of a gender than this is all training
                   )->set:
-    "Speaker keys held out for validation: a `speaker_split` (or fold) within each corpus, so every corpus is validated."
+    "Speaker keys held out for validation: a `speaker_split` (or fold) within each corpus with enough speakers of both genders."
     held_out = set()
     for _, corpus in images.groupby('corpus'):
         corpus = corpus.drop_duplicates('speaker_key').reset_index(drop=True)
+        if corpus.gender.value_counts().reindex(list(GENDERS), fill_value=0).min() < max(min_speakers, fold[1] if fold else 2): continue
         if fold is None: valid = speaker_split(corpus, valid_fraction, seed, 'speaker_key')[1]
         else: valid = list(speaker_kfold(corpus, fold[1], seed, 'speaker_key'))[fold[0]][1]
         held_out |= set(corpus.speaker_key.iloc[valid])
@@ -209,19 +208,34 @@ class SpecAugment(Transform):
             keep &= ~self._masks(n, columns, self.max_columns, x.device)[:, None, None, :]
         return x*keep
 
+# %% ../nbs/04_train.ipynb #1aa6b4ea
+def balance_weights(items:pd.DataFrame, # `split_items` output: corpus, gender, is_valid
+                    max_repeat:float=10., # no image is drawn more than this many times as often as under uniform sampling
+                   )->np.ndarray:
+    "Sampling weight of each item: every training corpus, and every gender within it, drawn equally often; 0 for validation."
+    train = ~items.is_valid.to_numpy()
+    cell = (items.corpus + '/' + items.gender)[train]
+    genders_in = items[train].groupby('corpus').gender.nunique()
+    weights = np.zeros(len(items))
+    weights[train] = 1/(len(genders_in)*items.corpus[train].map(genders_in).to_numpy()*cell.map(cell.value_counts()).to_numpy())
+    weights[train] = np.minimum(weights[train], max_repeat/train.sum())
+    return weights/weights.sum()
+
 # %% ../nbs/04_train.ipynb #fd9cf3f8
 def gender_dataloaders(items:pd.DataFrame, # `split_items` output: image_path, gender, is_valid
                        bs:int=64, # batch size
                        num_workers:int=0, # worker processes for loading JPEGs (0: in this process)
                        spec_augment:bool=True, # SpecAugment masks on training batches
                        seed:int|None=42, # for the shuffling
+                       weights=None, # sampling weight of every item (`balance_weights`); None: every training image once an epoch
                       ):
     "fastai `DataLoaders` of grayscale feature images labelled female/male, split as `items.is_valid` says."
-    block = DataBlock(blocks=(ImageBlock(cls=PILImageBW), CategoryBlock(vocab=['female', 'male'])),
+    block = DataBlock(blocks=(ImageBlock(cls=PILImageBW), CategoryBlock(vocab=list(GENDERS))),
                       get_x=ColReader('image_path'), get_y=ColReader('gender'),
                       splitter=IndexSplitter(np.flatnonzero(items.is_valid.to_numpy())),
                       batch_tfms=[SpecAugment()] if spec_augment else None)
-    return block.dataloaders(items, bs=bs, num_workers=num_workers, seed=seed)
+    if weights is None: return block.dataloaders(items, bs=bs, num_workers=num_workers, seed=seed)
+    return block.weighted_dataloaders(items, wgts=np.asarray(weights, dtype=float), bs=bs, num_workers=num_workers, seed=seed)
 
 # %% ../nbs/04_train.ipynb #a1293866
 from functools import partial
@@ -289,20 +303,50 @@ def fit_temperature(logits:torch.Tensor, # (n, classes) validation logits
     nll = torch.stack([torch.nn.functional.cross_entropy(logits/t, targets) for t in grid])
     return float(grid[nll.argmin()])
 
-# %% ../nbs/04_train.ipynb #0673ad12
-CORPUS_LICENCES = {
-    'audiomnist': 'MIT (github.com/soerenab/AudioMNIST)',
-    'audiomnist_az': 'no licence stated by the source (github.com/Natavan-A/AudioMNIST_AZ); development use only',
-    'librispeech_train100': 'CC BY 4.0 (LibriSpeech, Panayotov et al. 2015)',
-}
+# %% ../nbs/04_train.ipynb #e92dc6e8
+def calibration_scale(genders, # true labels, 'female'/'male'
+                      p_female, # predicted probability of 'female' (NaN: left out)
+                     )->float:
+    "The factor s for which sigmoid(s*logit(p_female)) has the least negative log-likelihood (from raw logits: temperature 1/s)."
+    from scipy.optimize import minimize_scalar
+    truth, p = np.asarray(genders), np.asarray(p_female, dtype=float)
+    keep = ~np.isnan(p)
+    female, logit = truth[keep] == 'female', np.log(np.clip(p[keep], 1e-7, 1 - 1e-7)/np.clip(1 - p[keep], 1e-7, 1))
+    def nll(s): return float(np.mean(np.logaddexp(0, -np.where(female, 1, -1)*s*logit)))
+    return float(minimize_scalar(nll, bounds=(0.01, 10), method='bounded').x)
 
-def corpus_summary(items:pd.DataFrame)->list:
-    "Per corpus: name, licence, speakers and images per gender, from `split_items` output."
+# %% ../nbs/04_train.ipynb #0673ad12
+LICENCE_CLASSES = ('permissive', 'NC', 'none')  # may train a redistributed model; non-commercial; no licence (research only)
+
+def read_corpus_table(csv_path, # CSV with columns corpus, licence_class and optionally licence and any others
+                     )->pd.DataFrame:
+    "The user's table of corpora, indexed by corpus name: what each may be used for (`licence_class`) and its licence."
+    table = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    table.columns = table.columns.str.strip().str.lower()
+    if not {'corpus', 'licence_class'} <= set(table.columns):
+        raise ValueError(f"{csv_path}: needs the columns corpus and licence_class; it has {list(table.columns)}")
+    unknown = sorted(set(table.licence_class) - set(LICENCE_CLASSES))
+    if unknown: raise ValueError(f"{csv_path}: unknown licence class {unknown[0]!r}; use one of {', '.join(LICENCE_CLASSES)}")
+    if 'licence' not in table: table['licence'] = ''
+    return table.set_index('corpus')
+
+def corpus_licence(corpus:str, # corpus name
+                   table:pd.DataFrame|None, # `read_corpus_table` output, or None
+                  )->dict:
+    "The licence class and licence of `corpus` from the user's table; 'unknown' when it is not listed."
+    if table is None or corpus not in table.index: return dict(licence_class='unknown', licence='not listed in the corpus table')
+    return dict(licence_class=table.licence_class[corpus], licence=table.licence[corpus])
+
+def corpus_summary(items:pd.DataFrame, # `split_items` output
+                   table:pd.DataFrame|None=None, # `read_corpus_table` output: licences
+                  )->list:
+    "Per corpus: name, licence class and licence, speakers per gender, recordings and images, from `split_items` output."
     summary = []
     for corpus, rows in items.groupby('corpus'):
         speakers = rows.drop_duplicates('speaker_key')
-        summary.append(dict(name=corpus, licence=CORPUS_LICENCES.get(corpus, 'see the corpus'),
+        summary.append(dict(name=corpus, **corpus_licence(corpus, table),
                             speakers={g: int(n) for g, n in speakers.gender.value_counts().items()},
+                            recordings=int(rows.audio.nunique()),
                             train_images=int((~rows.is_valid).sum()), valid_images=int(rows.is_valid.sum())))
     return summary
 
@@ -362,18 +406,31 @@ def write_model_card(directory, # model folder (with config.json)
              f"{f['hop_seconds']*1000:g} ms hop, {f['clip_seconds']:g} s clips at {f['sample_rate']} Hz, loudness-normalised to "
              f"{f['loudness_dbfs']:g} dBFS, pre-emphasis {f['pre_emphasis']}; fixed per-row 8-bit scale stored in config.json.", "",
              "## Training data", "",
-             "| corpus | licence | speakers (female / male) | training images | validation images |", "|---|---|---|---|---|"]
-    for c in config.get('corpora', []):
-        lines.append(f"| {c['name']} | {c['licence']} | {c['speakers'].get('female', 0)} / {c['speakers'].get('male', 0)} | "
-                     f"{c['train_images']} | {c['valid_images']} |")
+             "| corpus | licence class | licence | speakers (female / male) | recordings | training images | validation images |",
+             "|---|---|---|---|---|---|---|"]
+    corpora = config.get('corpora', [])
+    for c in corpora:
+        lines.append(f"| {c['name']} | {c.get('licence_class', 'unknown')} | {c['licence']} | {c['speakers'].get('female', 0)} / "
+                     f"{c['speakers'].get('male', 0)} | {c.get('recordings', '')} | {c['train_images']} | {c['valid_images']} |")
+    restricted = [c['name'] for c in corpora if c.get('licence_class') != 'permissive']
+    lines += ["", f"**Not for redistribution as is:** trained on {', '.join(restricted)}, whose licences are non-commercial, "
+              "unknown or absent (research use only). `genderaudio-train --licences permissive` trains a model on the "
+              "permissive corpora alone." if restricted else "Every training corpus has a permissive licence."]
     settings = config.get('training', {})
     lines += ["", f"Training settings: {', '.join(f'{k}={v}' for k, v in settings.items())}.", "",
               "## Validation (speakers never seen in training)", "",
               "| corpus | speakers | balanced accuracy per image | per recording |", "|---|---|---|---|"]
     for corpus, m in config.get('validation', {}).items():
         lines.append(f"| {corpus} | {m['speakers']} | {m['balanced_accuracy_image']:.3f} | {m['balanced_accuracy_recording']:.3f} |")
-    lines += ["", "Cross-corpus and telephone-channel results, baselines and the leak demonstration are in the "
-              "`05_evaluate` notebook and the project's closing notes.", "",
+    if config.get('loco'):
+        lines += ["", "## Leave-one-corpus-out: corpora never heard in training", "",
+                  "Balanced accuracy of this recipe trained on all corpora but the group, tested on the group (`benchmarks/loco.py`):", "",
+                  "| held-out group | corpora | per clip | per speaker | telephone, per clip | pitch threshold, per clip |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['group']} | {', '.join(r['corpora'])} | {r['clip']:.3f} | {r['speaker']:.3f} | {r['telephone']:.3f} | "
+                  f"{r['pitch']:.3f} |" for r in config['loco']]
+    lines += ["", "Leave-one-corpus-out, cross-corpus and telephone-channel results and the baselines are in the "
+              "`05_evaluate` notebook and `benchmarks/results/`.", "",
               "## Limits", "",
               "- Two labels only (female, male), as self-reported in the corpora; it says nothing about gender identity.",
               "- Trained on adult read speech and digits; children's voices and singing are out of its domain.",
@@ -384,9 +441,10 @@ def write_model_card(directory, # model folder (with config.json)
 
 # %% ../nbs/04_train.ipynb #a98cb330
 def train_model(out, # folder for the trained model
-                audiomnist=None, # AudioMNIST-layout `data` folder
-                labels:list|None=None, # labelled CSV corpora
+                corpora:list, # corpus folders (labels.csv or AudioMNIST layout) or labels CSV files
                 holdout:str|None=None, # CSV (corpus, speaker) of speakers to keep out of training
+                corpus_table=None, # CSV of corpora: corpus, licence_class, licence (`read_corpus_table`)
+                licences:list|None=None, # train only on corpora of these licence classes (e.g. ['permissive'])
                 kind:str='logmel', # image kind: 'logmel' or 'mfc' (the original 12 coefficients)
                 architecture:dict|None=None, # `04a_model` architecture (default `DEFAULT_ARCHITECTURE`)
                 epochs:int=5, # epochs of `fit_one_cycle`
@@ -396,20 +454,28 @@ def train_model(out, # folder for the trained model
                 pitch_shift:bool=False, # `augment_voice` (pitch moved toward the other gender on half the copies), not `augment_audio`
                 short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
                 mixup:float=0.4, # MixUp's alpha (0: off)
+                balance:bool=True, # draw every corpus, and each gender within it, equally often (`balance_weights`)
                 work_dir='runs/dataset', # where the JPEG dataset and maps are built (reused when rerun)
                 valid_fraction:float=0.2, # share of each corpus's speakers held out for validation
                 split:str='speaker', # 'speaker' (always, except for the leak demonstration: 'clip')
                 fold:tuple|None=None, # (i, k): validate on fold i of a k-fold split by speaker (cross-validation)
                 seed:int=42, # seed for split, augmentation and training
+                temperature:float|None=None, # calibration temperature to ship (None: fitted on the validation speakers)
                 workers:int|None=None, # processes for building the dataset
                 progress:bool=True, # progress bars
+                **info, # anything else for the model's config (e.g. `loco`: the leave-one-corpus-out rows of its card)
                ):
     "Build the dataset, train, calibrate and export a model; returns (learner, model folder)."
     from fastai.torch_core import set_seed
     cfg = {'logmel': LOGMEL, 'mfc': ORIGINAL_MFC}[kind]
     architecture = dict(architecture or DEFAULT_ARCHITECTURE)
     if kind == 'mfc' and architecture['name'] == 'audio_resnet': architecture['strides'] = [2, 2, 1, 1]  # only 12 rows
-    sources = training_sources(audiomnist, labels, holdout_speakers(holdout) if holdout else None)
+    sources = training_sources(corpora, holdout_speakers(holdout) if holdout else None)
+    table = read_corpus_table(corpus_table) if corpus_table is not None else None
+    if licences:
+        classes = sources.corpus.map(lambda c: corpus_licence(c, table)['licence_class'])
+        sources = sources[classes.isin(licences)].reset_index(drop=True)
+        if not len(sources): raise ValueError(f"no training corpus has a licence class in {licences} (see the corpus table)")
     augment_fn = augment_voice if pitch_shift else augment_audio
     work_dir = Path(work_dir)/(kind + ('_pitch_shift' if pitch_shift else '') + (f'_sw{short_windows:g}' if short_windows else ''))
     build_mfc_dataset(sources, out=work_dir/'mfc_dataset', maps=work_dir/'maps', cfg=cfg, augment=augment,
@@ -420,7 +486,9 @@ def train_model(out, # folder for the trained model
     held_out = valid_speakers(images, valid_fraction, seed, fold)
     items = split_items(images, held_out) if split == 'speaker' else clip_split_items(images, valid_fraction, seed)
     set_seed(seed)
-    learn = gender_learner(gender_dataloaders(items, bs=bs, seed=seed), architecture, weights=class_weights(items), mixup=mixup)
+    weights = balance_weights(items) if balance else None
+    loss_weights = None if balance else class_weights(items)  # balanced draws need no class weights in the loss
+    learn = gender_learner(gender_dataloaders(items, bs=bs, seed=seed, weights=weights), architecture, weights=loss_weights, mixup=mixup)
     if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
     if lr is None: lr = float(learn.lr_find(show_plot=False).valley)
     started = time.time()
@@ -428,18 +496,21 @@ def train_model(out, # folder for the trained model
     with learn.no_bar(): logits, targets = learn.get_preds(act=noop)
     best = learn.cbs.filter(lambda c: isinstance(c, KeepBestBalancedAccuracy))[0]
     scale = ImageScale.load(work_dir/'maps'/'image_scale.json')
-    directory = export_model(learn, out, architecture, cfg, scale, fit_temperature(logits, targets),
-                             corpora=corpus_summary(items), validation=validation_metrics(logits, targets, items[items.is_valid]),
+    validation_temperature = fit_temperature(logits, targets)
+    directory = export_model(learn, out, architecture, cfg, scale, temperature or validation_temperature,
+                             corpora=corpus_summary(items, table), validation=validation_metrics(logits, targets, items[items.is_valid]),
                              validation_speakers=sorted(held_out) if split == 'speaker' else [],
                              image_rows=cfg.n_rows, image_frames=cfg.n_frames,
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment, short_windows=short_windows,
                                            augmentation=f'{augment_fn.__name__} + SpecAugment' + (f' + MixUp({mixup})' if mixup else ''),
-                                           class_weights=[round(w, 3) for w in class_weights(items).tolist()],
+                                           balance=balance, licences=list(licences or []),
+                                           validation_temperature=round(validation_temperature, 4),
+                                           class_weights=None if balance else [round(w, 3) for w in loss_weights.tolist()],
                                            valid_fraction=valid_fraction, split=split, fold=fold, seed=seed, pretrained=False,
                                            excluded='AudioMNIST_AZ suspect labels ' + ','.join(SUSPECT_LABEL_SPEAKERS)
                                                     + (f'; holdout {Path(holdout).name}' if holdout else ''),
-                                           fit_seconds=round(time.time() - started)))
+                                           fit_seconds=round(time.time() - started)), **info)
     write_model_card(directory)
     return learn, directory
 
@@ -450,8 +521,11 @@ from fastcore.script import call_parse, bool_arg
 @call_parse
 def genderaudio_train(
     out:str='models/genderaudio', # folder for the trained model (safetensors + config.json + MODEL_CARD.md)
-    data:str=None, # AudioMNIST-layout `data` folder (default: $GENDERAUDIO_AUDIOMNIST; 'none' for no such corpus)
+    corpora:Annotated[str, {'nargs': '*'}]=None, # corpus folders: labelled (labels.csv: file, speaker, gender) or AudioMNIST layout
+    data:str=None, # an AudioMNIST-layout `data` folder (default without --corpora/--labels: $GENDERAUDIO_AUDIOMNIST, else downloaded)
     labels:Annotated[str, {'nargs': '*'}]=None, # labelled CSV corpora (file/path, speaker, gender)
+    corpus_table:str=None, # CSV of corpora (corpus, licence_class, licence) recorded in the model card
+    licences:Annotated[str, {'nargs': '*'}]=None, # train only on corpora of these licence classes: permissive, NC, none
     holdout:str=None, # CSV (corpus, speaker) of speakers kept out of training, e.g. my_wavs/labels.csv
     kind:str='logmel', # image kind: logmel or mfc
     arch:str='audio_resnet', # audio_resnet, resnet18 or resnet34
@@ -461,17 +535,20 @@ def genderaudio_train(
     pitch_shift:bool_arg=False, # True: move women's pitch down and men's up on half the copies (for one corpus used on others)
     short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     mixup:float=0.4, # MixUp's alpha (0: off)
+    balance:bool_arg=True, # draw every corpus, and each gender within it, equally often
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
 ):
     "Train a genderaudio model on AudioMNIST-style and labelled corpora and export it."
     import sys
     from genderaudio.data import audiomnist_dir
-    audiomnist = None if data == 'none' else audiomnist_dir(data)
     architecture = DEFAULT_ARCHITECTURE if arch == 'audio_resnet' else dict(name=arch, n_in=1)
     try:
-        _, directory = train_model(out, audiomnist, labels, holdout, kind, architecture, epochs, lr, augment=augment,
-                                   pitch_shift=pitch_shift, short_windows=short_windows, mixup=mixup, work_dir=work_dir, seed=seed)
+        given = list(corpora or []) + list(labels or [])
+        if data != 'none' and (data is not None or not given): given.insert(0, audiomnist_dir(data))
+        _, directory = train_model(out, given, holdout, corpus_table, licences, kind, architecture, epochs, lr, augment=augment,
+                                   pitch_shift=pitch_shift, short_windows=short_windows, mixup=mixup, balance=balance,
+                                   work_dir=work_dir, seed=seed)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"genderaudio-train: {e}")
     config = json.loads((Path(directory)/'config.json').read_text())
     print(f"Model written to {directory}")

@@ -1,6 +1,6 @@
 """Process-level smoke tests of the project itself: the package imports, README.md is generated from
 nbs/index.ipynb and says how to install and test, and the offline README and docs tools do what they claim."""
-import json, os, subprocess, sys
+import json, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -28,6 +28,25 @@ def test_inference_imports_without_portaudio():
     if not (ROOT/'genderaudio'/'inference.py').exists(): pytest.skip("genderaudio/inference.py does not exist yet")
     res = _run('-c', "import sys; sys.modules['sounddevice'] = None; import genderaudio.inference")
     assert res.returncode == 0, res.stderr[-3000:]
+
+def test_inference_runs_on_the_plain_install():
+    "The plain install has no PyTorch, fastai, pandas or librosa: classifying (and `genderaudio-predict`) must not import them."
+    code = ("import sys\nfor m in ('torch', 'fastai', 'pandas', 'librosa', 'sklearn', 'matplotlib', 'PIL', 'sounddevice'): sys.modules[m] = None\n"
+            "from genderaudio.inference import genderaudio_predict, GenderClassifier\n"
+            "print(GenderClassifier().backend, GenderClassifier().predict('my_wavs/27-123349-0000.wav').label)")
+    res = _run('-c', code)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.split() == ['onnxruntime', 'male'], res.stdout
+
+def test_plain_install_needs_no_training_packages():
+    "pyproject's dependencies are what inference needs; PyTorch, fastai and the rest come with the [train] extra."
+    import tomllib
+    project = tomllib.loads((ROOT/'pyproject.toml').read_text())['project']
+    plain = {re.split(r'[<>=\[ ]', d)[0].lower() for d in project['dependencies']}
+    assert not plain & {'torch', 'fastai', 'pandas', 'librosa', 'scikit-learn', 'matplotlib', 'sounddevice'}, plain
+    train = {re.split(r'[<>=\[ ]', d)[0].lower() for d in project['optional-dependencies']['train']}
+    assert {'torch', 'fastai', 'pandas', 'librosa'} <= train
+    assert 'sounddevice' in project['optional-dependencies']['mic'][0]
 
 def test_readme_is_generated_from_index_notebook():
     res = _run('tools/make_readme.py', '--check')
