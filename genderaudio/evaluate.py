@@ -15,7 +15,7 @@ import soundfile as sf
 # %% auto #0
 __all__ = ['CLASSES', 'classification_metrics', 'speaker_accuracy', 'plot_confusion', 'read_labels', 'evaluate_files',
            'telephone_copy', 'telephone_copies', 'median_f0', 'fit_pitch_threshold', 'baseline_predictions',
-           'reliability_table', 'expected_calibration_error', 'plot_reliability', 'metrics_table',
+           'reliability_table', 'expected_calibration_error', 'plot_reliability', 'metrics_table', 'heard_in_training',
            'genderaudio_evaluate']
 
 # %% ../nbs/05_evaluate.ipynb #6f09c31e
@@ -74,21 +74,30 @@ def plot_confusion(confusion, # 2x2 counts, rows truth, columns prediction (as `
     return ax
 
 # %% ../nbs/05_evaluate.ipynb #126cea85
-def read_labels(labels_csv, # CSV with path (or file), gender and optional speaker columns
-                root=None, # folder the paths are relative to (default: the CSV's folder)
+def read_labels(labels_csv, # CSV with path (or file), gender and optional speaker and corpus columns; or a folder holding labels.csv
+                root=None, # folder the paths are relative to (default: the CSV's folder, else the working folder)
                )->pd.DataFrame:
-    "The labelled files of a CSV: absolute `path`, normalised `gender`, `speaker` (the path when absent)."
+    "The labelled files of a CSV: absolute `path`, normalised `gender`, `speaker` (the path when absent) and `corpus` when given."
     from genderaudio.data import normalise_gender
     labels_csv = Path(labels_csv)
+    if labels_csv.is_dir():
+        if not (labels_csv/'labels.csv').is_file(): raise ValueError(f"{labels_csv} is a folder without labels.csv: give the labels CSV")
+        labels_csv = labels_csv/'labels.csv'
+    if not labels_csv.is_file(): raise FileNotFoundError(f"{labels_csv}: no such labels file")
     table = pd.read_csv(labels_csv, dtype=str)
     column = 'path' if 'path' in table else 'file' if 'file' in table else None
     if column is None or 'gender' not in table:
         raise ValueError(f"{labels_csv}: needs a path (or file) column and a gender column; it has {list(table.columns)}")
-    root = Path(root) if root is not None else labels_csv.parent
-    paths = [str(p if Path(p).is_absolute() else root/p) for p in table[column]]
-    genders = [normalise_gender(g) for g in table.gender]
+    def where(p):  # relative paths: against --root, else the CSV's folder, else (if the file is there) the working folder
+        if Path(p).is_absolute(): return str(p)
+        if root is not None: return str(Path(root)/p)
+        beside = labels_csv.parent/p
+        return str(beside if beside.exists() or not Path(p).exists() else Path(p).absolute())
+    paths = [where(p) for p in table[column]]
+    genders = [normalise_gender(g, where=f"{p} in {labels_csv}") for g, p in zip(table.gender, table[column])]
     speakers = table.speaker if 'speaker' in table else paths
-    return pd.DataFrame(dict(path=paths, gender=genders, speaker=[str(s) for s in speakers]))
+    labelled = pd.DataFrame(dict(path=paths, gender=genders, speaker=[str(s) for s in speakers]))
+    return labelled.assign(corpus=table.corpus.astype(str)) if 'corpus' in table else labelled
 
 # %% ../nbs/05_evaluate.ipynb #077fc3f3
 def evaluate_files(labelled:pd.DataFrame, # `read_labels` output: path, gender, speaker
@@ -203,7 +212,9 @@ def plot_reliability(genders, # true labels, 'female'/'male'
     return ax
 
 # %% ../nbs/05_evaluate.ipynb #394bcf82
-from fastcore.script import call_parse
+from typing import Annotated
+from fastcore.script import call_parse, is_cli
+from .features import VERSION_OPTION
 
 def metrics_table(metrics:dict)->str:
     "The headline metrics as aligned text lines."
@@ -211,31 +222,54 @@ def metrics_table(metrics:dict)->str:
             'male_precision', 'male_recall', 'male_f1', 'unanswered']
     return '\n'.join(f"{k:<18} {metrics[k]:.4f}" if isinstance(metrics[k], float) else f"{k:<18} {metrics[k]}" for k in keys)
 
+def heard_in_training(labelled:pd.DataFrame, # `read_labels` output (a `corpus` column makes the match exact)
+                      config:dict, # the model's config: `training_speakers` lists `corpus/speaker` keys
+                     )->pd.Series:
+    "Whether each labelled file's speaker was in the model's training set (matched by corpus and speaker, or by speaker id alone)."
+    keys = set(config.get('training_speakers', []))
+    if 'corpus' in labelled: return (labelled.corpus + '/' + labelled.speaker).isin(keys)
+    return labelled.speaker.isin({k.split('/', 1)[-1] for k in keys})
+
 @call_parse
 def genderaudio_evaluate(
-    labels:str, # CSV with path (or file), gender (male/female) and optional speaker columns
+    labels:str, # CSV with path (or file), gender (male/female) and optional speaker and corpus columns (or a folder with labels.csv)
     root:str=None, # folder the paths are relative to (default: the CSV's folder)
     model:str=None, # model folder (default: the shipped model)
     json_out:str=None, # write the metrics and per-speaker table to this JSON file
     quiet:bool=False, # no progress bar
+    version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
 ):
-    "Score a model on a labelled set of recordings: metrics table, per-speaker accuracy, optional JSON."
-    from genderaudio.inference import GenderClassifier
+    "Score a model on a labelled set of recordings: metrics table, per-speaker accuracy, optional JSON. Exit 1 when a file failed."
+    from genderaudio.inference import GenderClassifier, _quiet_broken_pipe
     from genderaudio.features import ModelFileError
+    prog = 'genderaudio-evaluate'
+    if is_cli(): _quiet_broken_pipe()
     try:
         labelled = read_labels(labels, root)
         classifier = GenderClassifier.load(model)
-    except (ValueError, FileNotFoundError, ModelFileError) as e: sys.exit(f"genderaudio-evaluate: {e}")
-    results = evaluate_files(labelled, classifier, progress=not quiet)
-    for error in results.error[results.error != '']: print(f"error: {error}", file=sys.stderr)
+    except (ValueError, FileNotFoundError, ModelFileError) as e: sys.exit(f"{prog}: {e}")
+    results = evaluate_files(labelled, classifier, progress=not quiet and sys.stderr.isatty())
+    failed = results.error != ''
+    if failed.all(): sys.exit(f"{prog}: none of the {len(results)} files could be classified, e.g. {results.error.iloc[0]}"
+                              + ("" if root else " (relative paths are read from the CSV's folder: give --root)"))
+    for error in results.error[failed]: print(f"error: {error}", file=sys.stderr)
     metrics = classification_metrics(results.gender, results.p_female)
-    speakers = speaker_accuracy(results[results.error == ''])
+    speakers = speaker_accuracy(results[~failed])
     print(metrics_table(metrics))
+    heard = heard_in_training(results, classifier.config)
+    if heard.any():
+        unheard = results[~heard]
+        note = (f"balanced accuracy without them {classification_metrics(unheard.gender, unheard.p_female)['balanced_accuracy']:.4f} "
+                f"on {len(unheard)} files" if len(unheard) else "no file is left without them")
+        print(f"{prog}: warning: {results.speaker[heard].nunique()} of {results.speaker.nunique()} speakers ({heard.sum()} files) "
+              f"were in the model's training set, so these figures overstate it; {note}", file=sys.stderr)
+        print(f"\nwithout the speakers the model was trained on: " + note)
     print(f"\nper speaker ({len(speakers)}; majority vote right for {speakers.majority_right.mean():.1%}):")
     print(speakers.to_string(float_format=lambda v: f"{v:.3f}"))
     if json_out:
         from genderaudio.model import _atomic_write
         report = dict(labels=str(labels), model=str(classifier.directory), metrics=metrics,
-                      speakers=speakers.reset_index().to_dict(orient='records'),
+                      speakers=speakers.reset_index().to_dict(orient='records'), heard_in_training=int(heard.sum()),
                       files=results.replace({np.nan: None}).to_dict(orient='records'))
         _atomic_write(Path(json_out), json.dumps(report, indent=1, default=str).encode())
+    return 1 if failed.any() else 0

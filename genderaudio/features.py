@@ -15,11 +15,11 @@ import scipy.fft
 import soundfile as sf
 
 # %% auto #0
-__all__ = ['ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'ModelFileError', 'check_file', 'resample', 'load_audio',
-           'synthetic_voice', 'pre_emphasis', 'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness',
-           'FeatureConfig', 'hz_to_mel', 'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc',
-           'features', 'import_librosa', 'loudest_offset', 'prepare_clip', 'clip_features', 'ImageScale',
-           'fit_image_scale', 'features_to_image']
+__all__ = ['VERSION_OPTION', 'ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'ModelFileError', 'check_file', 'resample',
+           'load_audio', 'synthetic_voice', 'pre_emphasis', 'frame_energy_db', 'trim_silence', 'fix_length',
+           'normalise_loudness', 'FeatureConfig', 'hz_to_mel', 'mel_to_hz', 'mel_filterbank', 'power_spectrogram',
+           'log_mel', 'mfc', 'features', 'import_librosa', 'loudest_offset', 'prepare_clip', 'clip_features',
+           'ImageScale', 'fit_image_scale', 'features_to_image']
 
 # %% ../nbs/02_features.ipynb #e6e60647
 class AudioError(ValueError):
@@ -28,6 +28,9 @@ class AudioError(ValueError):
 
 class ModelFileError(ValueError):
     "A model folder that cannot be loaded, with a one-line reason."
+
+from . import __version__
+VERSION_OPTION = {'action': 'version', 'version': f'%(prog)s (genderaudio) {__version__}'}  # `--version` of every command
 
 # %% ../nbs/02_features.ipynb #c5cbede0
 def _reason(error:Exception)->str:

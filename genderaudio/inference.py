@@ -6,17 +6,17 @@ Docs: https://genderaudio.github.io/genderaudio/deploy.html.md"""
 
 # %% ../nbs/06_deploy.ipynb #5a3aa598
 from __future__ import annotations
-import contextlib, csv, dataclasses, functools, io, json, math, os, sys, time
+import contextlib, csv, dataclasses, functools, io, json, math, os, shutil, sys, time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, asdict
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Iterable, Iterator
+from typing import Annotated, Iterable, Iterator
 import numpy as np
 import soundfile as sf
 from fastcore.script import call_parse, is_cli
-from .features import AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
+from .features import VERSION_OPTION, AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS',
@@ -760,6 +760,7 @@ AUDIO_EXTENSIONS = ('.wav', '.wave', '.flac', '.ogg', '.oga', '.opus', '.mp3', '
 
 def expand_paths(paths:Iterable, # files or folders
                  recursive:bool=False, # descend into subfolders
+                 skipped:list|None=None, # if given, the subfolders not descended into are appended to it
                 )->Iterator[str]:
     "The audio files named by `paths`, folders expanded in sorted order."
     for p in paths:
@@ -772,6 +773,7 @@ def expand_paths(paths:Iterable, # files or folders
                 if e.name.startswith('.'): continue
                 if e.is_dir(follow_symlinks=False):
                     if recursive: yield from walk(e.path)
+                    elif skipped is not None: skipped.append(e.path)
                 elif e.name.lower().endswith(AUDIO_EXTENSIONS) and e.is_file(): yield e.path
         yield from walk(p)
 
@@ -805,8 +807,13 @@ class ResultsFile:
         self.path, self.fmt, self.sync_seconds = Path(path), fmt, sync_seconds
         self.journal = self.path.with_name(self.path.name + '.partial')
         self.done, self.n_failed = set(), 0
-        if resume and not self.journal.exists() and self.path.exists(): os.replace(self.path, self.journal)
-        if resume and self.journal.exists(): self._recover()
+        renamed = resume and not self.journal.exists() and self.path.exists()
+        if renamed: os.replace(self.path, self.journal)
+        if resume and self.journal.exists():
+            try: self._recover()
+            except (ValueError, KeyError, TypeError) as e:  # not a results file of this format: leave it as it was
+                if renamed: os.replace(self.journal, self.path)
+                raise ValueError(f"{self.path}: cannot resume: {e}") from None
         else:
             with open(self.journal, 'w', encoding='utf-8', newline='') as f: f.write(format_header(fmt)); f.flush(); os.fsync(f.fileno())
         self.file = open(self.journal, 'a', encoding='utf-8', newline='')
@@ -821,11 +828,14 @@ class ResultsFile:
         lines = complete.decode('utf-8', errors='replace').splitlines()
         if self.fmt == 'csv':
             if not lines: lines = [format_header('csv').strip()]; self.journal.write_text(lines[0] + '\n')
-            if lines[0].strip() != ','.join(CSV_HEADER): raise ValueError(f"{self.path}: not a genderaudio-predict CSV (header {lines[0][:60]!r})")
+            if lines[0].strip() != ','.join(CSV_HEADER): raise ValueError(f"not a genderaudio-predict CSV (header {lines[0][:60]!r}); --format says csv")
             rows = ((r[0], r[4] if len(r) > 4 else '') for r in csv.reader(lines[1:]) if r)
-        else: rows = ((d['path'], d.get('error') or '') for d in map(json.loads, filter(str.strip, lines)))
+        else:
+            try: records = [json.loads(line) for line in lines if line.strip()]
+            except json.JSONDecodeError: raise ValueError("not genderaudio-predict JSON lines; --format says json") from None
+            rows = ((d['path'], d.get('error') or '') for d in records)
         for path, error in rows:
-            self.done.add(path); self.n_failed += bool(error)
+            self.done.add(os.path.abspath(path)); self.n_failed += bool(error)
 
     def write(self, prediction:Prediction):
         "Append the row of `prediction` in one write; flush, and fsync if the last fsync was long enough ago."
@@ -846,6 +856,20 @@ def _usage(prog:str, message:str)->int:
     "Print a usage error the way argparse does; return exit status 2."
     print(f"{prog}: error: {message}", file=sys.stderr); return 2
 
+class _StandardInput:
+    "A recording read from standard input (`-`) into a temporary file for the length of the `with` block."
+    def __enter__(self):
+        import tempfile
+        self.folder = tempfile.TemporaryDirectory(prefix='genderaudio-stdin-')
+        self.path = os.path.join(self.folder.name, 'stdin')
+        with open(self.path, 'wb') as f: shutil.copyfileobj(sys.stdin.buffer, f, 1 << 20)
+        return self
+    def __exit__(self, *exc): self.folder.cleanup()
+
+def _from_stdin(p:Prediction, tmp:str)->Prediction:
+    "The row of the recording read from standard input, named `-` as the user named it."
+    return dataclasses.replace(p, path='-', error=p.error.replace(tmp, '-'))
+
 def _load(model, prog:str)->GenderClassifier|None:
     "The classifier, or None after printing one line saying why it cannot be loaded."
     if model is None and not (default_model_dir()/'config.json').exists():  # say so before importing PyTorch
@@ -863,7 +887,7 @@ def _quiet_broken_pipe():
 
 # %% ../nbs/06_deploy.ipynb #37a96f2c
 @call_parse
-def genderaudio_predict(*paths:str, # audio files or folders of them
+def genderaudio_predict(*paths:str, # audio files or folders of them; - reads one recording from standard input
                         recursive:bool=False, # also classify the files in subfolders of the folders given
                         format:str=None, # table, csv or json (JSON lines); default: table, or csv with --output
                         model:str=None, # model folder (default: the model shipped with the package)
@@ -871,11 +895,13 @@ def genderaudio_predict(*paths:str, # audio files or folders of them
                         resume:bool=False, # skip the files already in --output and append the others
                         batch_size:int=64, # files per network call
                         workers:str='auto', # processes preparing files while the network runs: a number, or auto (one per idle core, for 256 files or more)
-                        progress:bool=True, # show a progress bar on stderr when it is a terminal
+                        quiet:bool=False, # no progress bar (it shows on stderr only when that is a terminal)
+                        version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
                        ):
     "Classify recordings as female or male speech (or no speech), one row per file in input order. Exit status 0: all classified; 1: a file failed; 2: usage."
     prog = 'genderaudio-predict'
     if not paths: return _usage(prog, "no files or folders given")
+    if batch_size < 1: return _usage(prog, f"--batch-size must be at least 1, not {batch_size}")
     if output is None and resume: return _usage(prog, "--resume needs --output")
     fmt = format or ('json' if output and output.lower().endswith(('.json', '.jsonl', '.ndjson')) else 'csv' if output else 'table')
     if fmt not in ('table', 'csv', 'json'): return _usage(prog, f"unknown format {fmt!r}: choose table, csv or json")
@@ -886,21 +912,27 @@ def genderaudio_predict(*paths:str, # audio files or folders of them
     if clf is None: return 1
     try: results = ResultsFile(output, fmt, resume) if output else None
     except (ValueError, OSError) as e: return _usage(prog, str(e))
-    files, n_failed = [], results.n_failed if results else 0
+    files, n_failed, skipped = [], results.n_failed if results else 0, []
     for path in paths:  # a folder without audio files counts as a failure: nothing the user asked for was classified
-        found = list(expand_paths([path], recursive))
+        found = list(expand_paths([path], recursive, skipped))
         if not found and os.path.isdir(path):
             print(f"{prog}: {path}: no audio files{'' if recursive else ' (--recursive looks in subfolders)'}", file=sys.stderr); n_failed += 1
         files += found
-    if results: files = [f for f in files if f not in results.done]
-    out = sys.stdout
+    with_audio = [f for f in skipped if next(expand_paths([f], recursive=True), None)]
+    if with_audio: print(f"{prog}: skipped {len(with_audio)} subfolder{'s' if len(with_audio) > 1 else ''} with audio files "
+                         f"(e.g. {with_audio[0]}): --recursive classifies them too", file=sys.stderr)
+    if results: files = [f for f in files if os.path.abspath(f) not in results.done]
+    out, stdin = sys.stdout, _StandardInput() if '-' in files else contextlib.nullcontext()
     try:
         if not results: out.write(format_header(fmt)); out.flush()
-        for p in clf.iter_predict(files, batch_size=batch_size, workers=workers if workers == 'auto' else int(workers), total=len(files),
-                                  progress=progress and sys.stderr.isatty()):
-            n_failed += p.label == 'error'
-            if results: results.write(p)
-            else: out.write(format_prediction(p, fmt)); out.flush()
+        with stdin:
+            named = [stdin.path if f == '-' else f for f in files]
+            for p in clf.iter_predict(named, batch_size=batch_size, workers=workers if workers == 'auto' else int(workers),
+                                      total=len(files), progress=not quiet and sys.stderr.isatty()):
+                if p.path == getattr(stdin, 'path', None): p = _from_stdin(p, stdin.path)
+                n_failed += p.label == 'error'
+                if results: results.write(p)
+                else: out.write(format_prediction(p, fmt)); out.flush()
     except KeyboardInterrupt:
         if results: results.close()
         print(f"{prog}: interrupted", file=sys.stderr); return 130
@@ -924,10 +956,12 @@ def format_segments(segments:list, fmt:str='table', file_id:str='audio')->str:
 def genderaudio_segment(path:str, # the recording
                         format:str='table', # table, csv or rttm
                         model:str=None, # model folder (default: the model shipped with the package)
+                        version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
                        ):
     "Label the stretches of a recording by speaker gender (female, male, no speech)."
     prog = 'genderaudio-segment'
     if format not in ('table', 'csv', 'rttm'): return _usage(prog, f"unknown format {format!r}: choose table, csv or rttm")
+    if is_cli(): _quiet_broken_pipe()
     clf = _load(model, prog)
     if clf is None: return 1
     try:

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from PIL import Image
 from fastcore.script import call_parse, CliError
 from .data import list_recordings, read_labelled_corpus, speaker_split, audiomnist_dir, META_FILENAME
-from .features import (AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGMEL, load_audio,
+from .features import (VERSION_OPTION, AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGMEL, load_audio,
     frame_energy_db, trim_silence, fix_length, normalise_loudness, pre_emphasis, features, clip_features, prepare_clip,
     fit_image_scale, features_to_image)
 
@@ -579,6 +579,7 @@ def genderaudio_mfc(data_dir:str=None, # AudioMNIST-layout `data` folder (option
                     seed:int=0, # seed of the augmented copies
                     hop:float=0.5, # seconds between windows of long utterances
                     quiet:bool=False, # no progress bar
+                    version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
                    ):
     "Write one 8-bit JPEG of MFC or log-mel features per clip, and JSON maps linking each image to its audio."
     try:

@@ -10,7 +10,9 @@ import datetime, os, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import soundfile as sf
+from typing import Annotated
 from fastcore.script import call_parse
+from .features import VERSION_OPTION
 
 # %% auto #0
 __all__ = ['HINT', 'NoInputDevice', 'sounddevice_module', 'input_device', 'countdown', 'record', 'save_recording',
@@ -86,6 +88,7 @@ def save_recording(audio:np.ndarray, # mono samples in [-1, 1]
     return path
 
 # %% ../nbs/08_record.ipynb #ad78d7b4
+if __name__ == '__main__': sys.argv[0] = 'python -m genderaudio.record'  # argparse names a command after argv[0]: record.py
 from typing import Annotated
 
 def _verdict_line(p)->str:
@@ -102,6 +105,7 @@ def genderaudio_record(seconds:float=1.0, # length of each take, in seconds
                        loop:bool=False, # record again and again until Ctrl-C
                        model:str=None, # model folder (default: the model shipped with the package)
                        countdown_from:int=3, # count down from this number before each take (0: no countdown)
+                       version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
                       ):
     "Record your voice from the microphone and say whether it sounds female or male."
     prog = 'genderaudio-record'

@@ -500,6 +500,7 @@ def train_model(out, # folder for the trained model
     directory = export_model(learn, out, architecture, cfg, scale, temperature or validation_temperature,
                              corpora=corpus_summary(items, table), validation=validation_metrics(logits, targets, items[items.is_valid]),
                              validation_speakers=sorted(held_out) if split == 'speaker' else [],
+                             training_speakers=sorted(set(items.speaker_key[~items.is_valid])),
                              image_rows=cfg.n_rows, image_frames=cfg.n_frames,
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment, short_windows=short_windows,
@@ -517,6 +518,7 @@ def train_model(out, # folder for the trained model
 # %% ../nbs/04_train.ipynb #614c08d7
 from typing import Annotated
 from fastcore.script import call_parse, bool_arg
+from .features import VERSION_OPTION
 
 @call_parse
 def genderaudio_train(
@@ -538,6 +540,7 @@ def genderaudio_train(
     balance:bool_arg=True, # draw every corpus, and each gender within it, equally often
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
+    version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
 ):
     "Train a genderaudio model on AudioMNIST-style and labelled corpora and export it."
     import sys

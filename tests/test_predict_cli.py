@@ -190,3 +190,52 @@ def test_ctrl_c_keeps_finished_rows(model, tmp_path):
     assert len(rows) >= 10 and not journal.exists()
     time.sleep(1)
     assert not _processes_mentioning(str(out)), "a worker process outlived the interrupted command"
+
+
+def test_batch_size_below_one_is_a_usage_error(model, clips):
+    for size in ('0', '-3'):
+        res = run('genderaudio-predict', clips[0], '--batch-size', size, '--model', model)
+        assert res.returncode == 2 and f'--batch-size must be at least 1, not {size}' in res.stderr, res.stderr
+
+
+def test_resume_with_another_format_leaves_the_results_alone(model, clips, tmp_path):
+    out = tmp_path/'results.csv'
+    assert run('genderaudio-predict', clips[0], '--output', out, '--model', model).returncode == 0
+    before = out.read_bytes()
+    res = run('genderaudio-predict', *clips, '--output', out, '--resume', '--format', 'json', '--model', model)
+    assert res.returncode == 2 and 'cannot resume' in res.stderr and 'Traceback' not in res.stderr, res.stderr
+    assert out.read_bytes() == before and not (tmp_path/'results.csv.partial').exists()
+
+
+def test_resume_knows_a_path_however_it_is_spelt(model, clips, tmp_path):
+    out = tmp_path/'results.csv'
+    folder = clips[0].parent
+    assert run('genderaudio-predict', folder.name, '--output', out, '--model', model, cwd=folder.parent).returncode == 0
+    res = run('genderaudio-predict', f'./{folder.name}', '--output', out, '--resume', '--model', model, cwd=folder.parent)
+    assert res.returncode == 0, res.stderr
+    assert len(out.read_text().splitlines()) == 1 + len(clips)  # nothing classified twice
+
+
+def test_subfolders_are_named_once_without_recursive(model, clips, tmp_path):
+    import shutil
+    (tmp_path/'a'/'b').mkdir(parents=True); (tmp_path/'a'/'c').mkdir()
+    shutil.copy(clips[0], tmp_path/'a'/'top.wav'); shutil.copy(clips[1], tmp_path/'a'/'b'/'deep.wav')
+    res = run('genderaudio-predict', tmp_path/'a', '--format', 'csv', '--model', model)
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 2
+    assert res.stderr.count('skipped 1 subfolder with audio files') == 1 and '--recursive' in res.stderr, res.stderr
+
+
+def test_standard_input_and_version(model, clips):
+    res = run('genderaudio-predict', '-', '--format', 'csv', '--model', model, input=None, stdin=open(clips[0], 'rb'))
+    assert res.returncode == 0, res.stderr
+    row = res.stdout.splitlines()[1].split(',')
+    file_row = run('genderaudio-predict', clips[0], '--format', 'csv', '--model', model).stdout.splitlines()[1].split(',')
+    assert row[0] == '-' and row[1:] == file_row[1:]
+    for name in ('genderaudio-predict', 'genderaudio-segment', 'genderaudio-record'):
+        res = run(name, '--version')
+        assert res.returncode == 0 and res.stdout.strip().endswith(__import__('genderaudio').__version__), (name, res.stdout, res.stderr)
+
+
+def test_quiet_is_the_option_that_silences_progress(model):
+    res = run('genderaudio-predict', '--help')
+    assert '--quiet' in res.stdout and 'no progress bar' in res.stdout and '--no-progress' not in res.stdout
