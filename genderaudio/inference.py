@@ -20,11 +20,11 @@ from .features import VERSION_OPTION, AudioError, ModelFileError, FeatureConfig,
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS',
-           'MAX_CHANNELS', 'AUDIO_EXTENSIONS', 'CSV_HEADER', 'Voicing', 'periodicity', 'voiced_frames',
+           'DEVICES', 'MAX_CHANNELS', 'AUDIO_EXTENSIONS', 'CSV_HEADER', 'Voicing', 'periodicity', 'voiced_frames',
            'voiced_seconds', 'speech_regions', 'speech_seconds', 'default_model_dir', 'Prediction', 'Segment',
-           'read_without_torch', 'onnx_audio_resnet', 'onnx_session', 'GenderClassifier', 'audio_array',
-           'single_threaded_math', 'auto_workers', 'expand_paths', 'format_prediction', 'format_header', 'ResultsFile',
-           'genderaudio_predict', 'format_segments', 'genderaudio_segment']
+           'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'GenderClassifier',
+           'audio_array', 'single_threaded_math', 'auto_workers', 'expand_paths', 'format_prediction', 'format_header',
+           'ResultsFile', 'genderaudio_predict', 'format_segments', 'genderaudio_segment']
 
 # %% ../nbs/06_deploy.ipynb #98834d39
 @dataclass(frozen=True)
@@ -306,13 +306,26 @@ def onnx_audio_resnet(state:dict, # weights of `build_network(architecture)` as 
     model.ir_version = 8
     return model.SerializeToString()
 
-def onnx_session(graph:bytes):
+DEVICES = ('auto', 'cpu', 'cuda')
+
+def onnx_providers(device:str='auto', # 'cpu', 'cuda', or 'auto' (CUDA when ONNX Runtime has it here)
+                  )->list:
+    "ONNX Runtime's execution providers for `device`; a `ValueError` naming the fix when CUDA is asked for and missing."
+    import onnxruntime as ort
+    if device not in DEVICES: raise ValueError(f"unknown device {device!r}: choose {', '.join(DEVICES)}")
+    cuda = 'CUDAExecutionProvider' in ort.get_available_providers()
+    if device == 'cuda' and not cuda: raise ValueError("device cuda: this ONNX Runtime has no CUDA provider (pip install 'genderaudio[gpu]')")
+    return ['CUDAExecutionProvider', 'CPUExecutionProvider'] if cuda and device != 'cpu' else ['CPUExecutionProvider']
+
+def onnx_session(graph:bytes, # a serialised ONNX model
+                 device:str='auto', # see `onnx_providers`
+                ):
     "An ONNX Runtime session on one thread that does not spin (parallelism comes from `predict_many`'s threads)."
     import onnxruntime as ort
     options = ort.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     options.add_session_config_entry('session.intra_op.allow_spinning', '0')
-    return ort.InferenceSession(graph, options, providers=['CPUExecutionProvider'])
+    return ort.InferenceSession(graph, options, providers=onnx_providers(device))
 
 # %% ../nbs/06_deploy.ipynb #06b4e163
 class GenderClassifier:
@@ -322,6 +335,7 @@ class GenderClassifier:
     def __init__(self, model=None, # model folder; None for the model shipped with the package
                  voicing:Voicing=Voicing(), # settings of the voiced-speech test
                  backend:str='auto', # 'onnxruntime' (without PyTorch) when possible, or 'torch'
+                 device:str='auto', # 'cpu', 'cuda' or 'auto' (CUDA when ONNX Runtime has it; the PyTorch backend runs on the CPU)
                 ):
         directory = Path(model) if model is not None else default_model_dir()
         if (model is None and not (directory/'config.json').exists()) or (model is not None and not directory.is_dir()):
@@ -329,7 +343,8 @@ class GenderClassifier:
         self.directory, self.voicing, self.network, self.session = directory, voicing, None, None
         fast = read_without_torch(directory) if backend != 'torch' else None
         if fast is not None:
-            try: self.session = onnx_session(onnx_audio_resnet(fast[1], fast[0]['architecture'], len(fast[0]['classes'])))
+            onnx_providers(device)  # a device that cannot be had is an error, not a silent fallback
+            try: self.session = onnx_session(onnx_audio_resnet(fast[1], fast[0]['architecture'], len(fast[0]['classes'])), device)
             except Exception: self.session = None
         if self.session is not None: self.config, self.backend = fast[0], 'onnxruntime'
         else:
@@ -870,13 +885,13 @@ def _from_stdin(p:Prediction, tmp:str)->Prediction:
     "The row of the recording read from standard input, named `-` as the user named it."
     return dataclasses.replace(p, path='-', error=p.error.replace(tmp, '-'))
 
-def _load(model, prog:str)->GenderClassifier|None:
+def _load(model, prog:str, device:str='auto')->GenderClassifier|None:
     "The classifier, or None after printing one line saying why it cannot be loaded."
     if model is None and not (default_model_dir()/'config.json').exists():  # say so before importing PyTorch
         print(f"{prog}: {NO_MODEL}", file=sys.stderr); return None
-    try: return GenderClassifier(model)
+    try: return GenderClassifier(model, device=device)
     except Exception as e:
-        if isinstance(e, ModelFileError): print(f"{prog}: {e}", file=sys.stderr)
+        if isinstance(e, (ModelFileError, ValueError)): print(f"{prog}: {e}", file=sys.stderr)
         else: print(f"{prog}: cannot load the model: {_error_line(model or default_model_dir(), e)}", file=sys.stderr)
     return None
 
@@ -891,6 +906,7 @@ def genderaudio_predict(*paths:str, # audio files or folders of them; - reads on
                         recursive:bool=False, # also classify the files in subfolders of the folders given
                         format:str=None, # table, csv or json (JSON lines); default: table, or csv with --output
                         model:str=None, # model folder (default: the model shipped with the package)
+                        device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
                         output:str=None, # write the rows to this file (crash-safe; see --resume) instead of stdout
                         resume:bool=False, # skip the files already in --output and append the others
                         batch_size:int=64, # files per network call
@@ -908,7 +924,7 @@ def genderaudio_predict(*paths:str, # audio files or folders of them; - reads on
     if output and fmt == 'table': return _usage(prog, "--output writes csv or json, not table")
     if not (workers == 'auto' or str(workers).isdigit()): return _usage(prog, f"--workers takes a number or auto, not {workers!r}")
     if is_cli(): _quiet_broken_pipe()
-    clf = _load(model, prog)
+    clf = _load(model, prog, device)
     if clf is None: return 1
     try: results = ResultsFile(output, fmt, resume) if output else None
     except (ValueError, OSError) as e: return _usage(prog, str(e))
@@ -956,13 +972,14 @@ def format_segments(segments:list, fmt:str='table', file_id:str='audio')->str:
 def genderaudio_segment(path:str, # the recording
                         format:str='table', # table, csv or rttm
                         model:str=None, # model folder (default: the model shipped with the package)
+                        device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
                         version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
                        ):
     "Label the stretches of a recording by speaker gender (female, male, no speech)."
     prog = 'genderaudio-segment'
     if format not in ('table', 'csv', 'rttm'): return _usage(prog, f"unknown format {format!r}: choose table, csv or rttm")
     if is_cli(): _quiet_broken_pipe()
-    clf = _load(model, prog)
+    clf = _load(model, prog, device)
     if clf is None: return 1
     try:
         with ThreadPoolExecutor(1) as pool: segments = clf.segment(path, pool=pool)

@@ -18,7 +18,7 @@ __all__ = ['LICENCE_CLASSES', 'mu_law', 'telephone', 'add_noise', 'random_eq', '
            'SpecAugment', 'balance_weights', 'gender_dataloaders', 'KeepBestBalancedAccuracy', 'class_weights',
            'architecture_fn', 'gender_learner', 'fit_temperature', 'calibration_scale', 'read_corpus_table',
            'corpus_licence', 'corpus_summary', 'export_model', 'holdout_speakers', 'validation_metrics',
-           'write_model_card', 'train_model', 'genderaudio_train']
+           'write_model_card', 'training_device', 'train_model', 'genderaudio_train']
 
 # %% ../nbs/04_train.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -228,14 +228,15 @@ def gender_dataloaders(items:pd.DataFrame, # `split_items` output: image_path, g
                        spec_augment:bool=True, # SpecAugment masks on training batches
                        seed:int|None=42, # for the shuffling
                        weights=None, # sampling weight of every item (`balance_weights`); None: every training image once an epoch
+                       device=None, # torch device of the batches (None: fastai's default, the GPU when there is one)
                       ):
     "fastai `DataLoaders` of grayscale feature images labelled female/male, split as `items.is_valid` says."
     block = DataBlock(blocks=(ImageBlock(cls=PILImageBW), CategoryBlock(vocab=list(GENDERS))),
                       get_x=ColReader('image_path'), get_y=ColReader('gender'),
                       splitter=IndexSplitter(np.flatnonzero(items.is_valid.to_numpy())),
                       batch_tfms=[SpecAugment()] if spec_augment else None)
-    if weights is None: return block.dataloaders(items, bs=bs, num_workers=num_workers, seed=seed)
-    return block.weighted_dataloaders(items, wgts=np.asarray(weights, dtype=float), bs=bs, num_workers=num_workers, seed=seed)
+    if weights is None: return block.dataloaders(items, bs=bs, num_workers=num_workers, seed=seed, device=device)
+    return block.weighted_dataloaders(items, wgts=np.asarray(weights, dtype=float), bs=bs, num_workers=num_workers, seed=seed, device=device)
 
 # %% ../nbs/04_train.ipynb #a1293866
 from functools import partial
@@ -439,6 +440,14 @@ def write_model_card(directory, # model folder (with config.json)
     path.write_text('\n'.join(lines) + '\n')
     return path
 
+# %% ../nbs/04_train.ipynb #ae56c3c8
+def training_device(device:str='auto', # 'cpu', 'cuda', or 'auto' (the GPU when PyTorch sees one)
+                   )->torch.device:
+    "The torch device to train on; a `ValueError` when 'cuda' is asked for and PyTorch sees no GPU."
+    if device not in ('auto', 'cpu', 'cuda'): raise ValueError(f"unknown device {device!r}: choose auto, cpu or cuda")
+    if device == 'cuda' and not torch.cuda.is_available(): raise ValueError("device cuda: PyTorch sees no CUDA GPU here")
+    return torch.device('cuda' if device == 'cuda' or (device == 'auto' and torch.cuda.is_available()) else 'cpu')
+
 # %% ../nbs/04_train.ipynb #a98cb330
 def train_model(out, # folder for the trained model
                 corpora:list, # corpus folders (labels.csv or AudioMNIST layout) or labels CSV files
@@ -461,6 +470,7 @@ def train_model(out, # folder for the trained model
                 fold:tuple|None=None, # (i, k): validate on fold i of a k-fold split by speaker (cross-validation)
                 seed:int=42, # seed for split, augmentation and training
                 temperature:float|None=None, # calibration temperature to ship (None: fitted on the validation speakers)
+                device:str='auto', # 'cpu', 'cuda', or 'auto' (the GPU when PyTorch sees one)
                 workers:int|None=None, # processes for building the dataset
                 progress:bool=True, # progress bars
                 **info, # anything else for the model's config (e.g. `loco`: the leave-one-corpus-out rows of its card)
@@ -486,10 +496,12 @@ def train_model(out, # folder for the trained model
     held_out = valid_speakers(images, valid_fraction, seed, fold)
     items = split_items(images, held_out) if split == 'speaker' else clip_split_items(images, valid_fraction, seed)
     set_seed(seed)
+    torch_device = training_device(device)
     weights = balance_weights(items) if balance else None
     loss_weights = None if balance else class_weights(items)  # balanced draws need no class weights in the loss
-    learn = gender_learner(gender_dataloaders(items, bs=bs, seed=seed, weights=weights), architecture, weights=loss_weights, mixup=mixup)
-    if not progress: learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback'])
+    learn = gender_learner(gender_dataloaders(items, bs=bs, seed=seed, weights=weights, device=torch_device), architecture, weights=loss_weights, mixup=mixup)
+    if not progress:  # no bars, and no epoch lines printed in their place
+        learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback']); learn.logger = noop
     if lr is None: lr = float(learn.lr_find(show_plot=False).valley)
     started = time.time()
     learn.fit_one_cycle(epochs, lr)
@@ -503,7 +515,7 @@ def train_model(out, # folder for the trained model
                              training_speakers=sorted(set(items.speaker_key[~items.is_valid])),
                              image_rows=cfg.n_rows, image_frames=cfg.n_frames,
                              parameters=sum(p.numel() for p in learn.model.parameters()),
-                             training=dict(epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment, short_windows=short_windows,
+                             training=dict(device=str(torch_device), epochs=epochs, best_epoch=best.best_epoch, lr=round(lr, 6), bs=bs, augment=augment, short_windows=short_windows,
                                            augmentation=f'{augment_fn.__name__} + SpecAugment' + (f' + MixUp({mixup})' if mixup else ''),
                                            balance=balance, licences=list(licences or []),
                                            validation_temperature=round(validation_temperature, 4),
@@ -540,6 +552,7 @@ def genderaudio_train(
     balance:bool_arg=True, # draw every corpus, and each gender within it, equally often
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
+    device:str='auto', # auto, cpu or cuda (recorded in the model card)
     version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
 ):
     "Train a genderaudio model on AudioMNIST-style and labelled corpora and export it."
@@ -551,7 +564,8 @@ def genderaudio_train(
         if data != 'none' and (data is not None or not given): given.insert(0, audiomnist_dir(data))
         _, directory = train_model(out, given, holdout, corpus_table, licences, kind, architecture, epochs, lr, augment=augment,
                                    pitch_shift=pitch_shift, short_windows=short_windows, mixup=mixup, balance=balance,
-                                   work_dir=work_dir, seed=seed)
+                                   work_dir=work_dir, seed=seed, device=device,
+                                   progress=sys.stdout.isatty())  # bars are drawn on stdout: only on a terminal
     except (ValueError, FileNotFoundError) as e: sys.exit(f"genderaudio-train: {e}")
     config = json.loads((Path(directory)/'config.json').read_text())
     print(f"Model written to {directory}")

@@ -239,3 +239,12 @@ def test_standard_input_and_version(model, clips):
 def test_quiet_is_the_option_that_silences_progress(model):
     res = run('genderaudio-predict', '--help')
     assert '--quiet' in res.stdout and 'no progress bar' in res.stdout and '--no-progress' not in res.stdout
+
+
+def test_device_that_cannot_be_had_is_one_line(model, clips):
+    import onnxruntime
+    if 'CUDAExecutionProvider' in onnxruntime.get_available_providers(): pytest.skip('CUDA is available here')
+    res = run('genderaudio-predict', clips[0], '--device', 'cuda', '--model', model)
+    assert res.returncode == 1 and res.stderr.strip() == (
+        "genderaudio-predict: device cuda: this ONNX Runtime has no CUDA provider (pip install 'genderaudio[gpu]')")
+    assert run('genderaudio-predict', clips[0], '--device', 'cpu', '--model', model).returncode == 0
