@@ -327,6 +327,8 @@ def _retryable(error:Exception)->bool:
                               ConnectionError, TimeoutError))
 
 # %% ../nbs/00_data.ipynb #64b6a7e7
+_LOCAL_COPY = f"to use a copy you have, set {AUDIOMNIST_ENV} to its data folder"
+
 def download_audiomnist(dest, # folder for the download; the corpus ends up in `dest/data`
                         url:str=AUDIOMNIST_URL, # zip archive of the AudioMNIST repository
                         retries:int=3, # further attempts after a failed one (resuming when possible)
@@ -356,14 +358,14 @@ def download_audiomnist(dest, # folder for the download; the corpus ends up in `
             if _is_complete(data_dir): break  # another process finished the same download meanwhile
             if isinstance(e, ValueError): zip_path.unlink(missing_ok=True)  # not AudioMNIST: a new url must download anew
             if isinstance(e, urllib.error.HTTPError) and not _retryable(e):
-                raise RuntimeError(f"Could not download AudioMNIST from {url}: {e}") from e
+                raise RuntimeError(f"Could not download AudioMNIST from {url}: {e}; {_LOCAL_COPY}") from e
             if not _retryable(e): raise
             if isinstance(e, _CorruptArchive): zip_path.unlink(missing_ok=True)  # start again from scratch
             problems.append(f"attempt {attempt + 1}: {type(e).__name__}: {e}")
             if attempt < retries: time.sleep(retry_delay * 2**attempt)
     else:
-        raise RuntimeError(f"Could not download AudioMNIST from {url} to {dest} after {retries + 1} attempts:\n"
-                           + '\n'.join(problems))
+        raise RuntimeError(f"Could not download AudioMNIST from {url} to {dest} after {retries + 1} attempts "
+                           f"({_LOCAL_COPY}):\n" + '\n'.join(problems))
     if not keep_archive: zip_path.unlink(missing_ok=True)
     return data_dir
 
