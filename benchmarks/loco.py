@@ -15,6 +15,10 @@ voices the models never heard (`05_evaluate`).
 
     python benchmarks/loco.py --corpora-root ../shared/data --recipe base
     python benchmarks/loco.py --recipe pitch --groups acted_emotion baved --seed 1
+    python benchmarks/loco.py --recipe permissive   # what `genderaudio-train --licences permissive` gives
+
+`permissive` trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
+the groups with no permissive corpus are all tested with one model (trained on every permissive corpus).
 
 The corpora are the folders of `--corpora-root` (default: $GENDERAUDIO_CORPORA) named in GROUPS; each group's
 corpora are held out together. One dataset of JPEG images is built per recipe and seed (with all corpora) in
@@ -29,7 +33,7 @@ from genderaudio.evaluate import (classification_metrics, speaker_accuracy, tele
                                   fit_pitch_threshold, evaluate_files)
 from genderaudio.inference import GenderClassifier
 from genderaudio.mfc_dataset import corpus_sources
-from genderaudio.train import train_model, training_sources
+from genderaudio.train import train_model, training_sources, read_corpus_table, corpus_licence
 
 RESULTS = Path(__file__).parent/'results'/'loco.json'
 RUNS = Path('runs/loco')
@@ -49,6 +53,7 @@ RECIPES = {  # name: `train_model` settings on top of the shipped ones
     'base': dict(),  # the shipped recipe: log-mel to 4 kHz, augment_audio, short windows 0.5, MixUp 0.4, balanced draws
     'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept
     'unbalanced': dict(balance=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
+    'permissive': dict(licences=['permissive']),  # only corpora whose licence lets the model be redistributed (corpora.csv)
 }
 HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
     'ravdess': re.compile(r'^\d\d-\d\d-0[36]-'),  # 03 happy, 06 fearful (of the emotions kept)
@@ -131,11 +136,15 @@ def main():
     root = Path(args.corpora_root).expanduser().absolute()
     name = args.recipe + ('' if args.seed == 42 else f'_s{args.seed}')
     every = [c for corpora in GROUPS.values() for c in corpora]
+    table = read_corpus_table(CORPUS_TABLE)
+    licences = RECIPES[args.recipe].get('licences')
+    usable = [c for c in every if not licences or corpus_licence(c, table)['licence_class'] in licences]
+    model_names = {}
     for group in args.groups:
         started = time.time()
-        model_dir = RUNS/name/group/'model'
-        print(f"== {name}: {group} held out ({', '.join(GROUPS[group])})", flush=True)
-        trained_on = [c for c in every if c not in GROUPS[group]]
+        trained_on = [c for c in every if c not in GROUPS[group] and c in usable]
+        model_dir = RUNS/name/model_names.setdefault(tuple(trained_on), group)/'model'  # groups trained on the same corpora share a model
+        print(f"== {name}: {group} held out ({', '.join(GROUPS[group])}); model {model_dir}", flush=True)
         if not (model_dir/'config.json').exists() or args.retrain:
             train_model(model_dir, [root/c for c in trained_on], args.holdout, CORPUS_TABLE, epochs=args.epochs,
                         work_dir=RUNS/f'dataset_s{args.seed}', seed=args.seed, progress=False, **RECIPES[args.recipe])
