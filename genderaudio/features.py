@@ -16,10 +16,10 @@ import soundfile as sf
 
 # %% auto #0
 __all__ = ['VERSION_OPTION', 'ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'ModelFileError', 'check_file', 'resample',
-           'load_audio', 'synthetic_voice', 'pre_emphasis', 'frame_energy_db', 'trim_silence', 'fix_length',
-           'normalise_loudness', 'FeatureConfig', 'hz_to_mel', 'mel_to_hz', 'mel_filterbank', 'power_spectrogram',
-           'log_mel', 'mfc', 'features', 'import_librosa', 'loudest_offset', 'prepare_clip', 'clip_features',
-           'ImageScale', 'fit_image_scale', 'features_to_image']
+           'av_sample_rate', 'av_frames', 'load_audio', 'synthetic_voice', 'pre_emphasis', 'frame_energy_db',
+           'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig', 'hz_to_mel', 'mel_to_hz',
+           'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa', 'loudest_offset',
+           'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
 
 # %% ../nbs/02_features.ipynb #e6e60647
 class AudioError(ValueError):
@@ -93,8 +93,41 @@ def resample(audio:np.ndarray, # samples, time on the last axis
     return np.stack([soxr.resample(row, from_sr, to_sr) for row in audio.reshape(-1, audio.shape[-1])]
                    ).reshape(*audio.shape[:-1], -1).astype(np.float32)
 
+# %% ../nbs/02_features.ipynb #be0a0164
+def _av_audio_stream(container, path, reason:str):
+    "The first audio stream of a PyAV container, or an `AudioError` saying the file holds none."
+    if not container.streams.audio: raise AudioError(path, f"cannot be read as audio ({reason}; no audio stream in it)")
+    return container.streams.audio[0]
+
+def av_sample_rate(path, # a media file
+                   reason:str='', # why the file is being opened with PyAV (libsndfile's error), for the message
+                  )->int:
+    "The sample rate of the first audio stream of `path`, read by PyAV (FFmpeg)."
+    try:
+        import av
+        with av.open(str(path)) as container: return int(_av_audio_stream(container, path, reason).rate)
+    except AudioError: raise
+    except Exception as e: raise AudioError(path, f"cannot be read as audio ({reason or _reason(e)})") from None
+
+def av_frames(path, # a media file PyAV (FFmpeg) can decode: m4a/AAC, Opus, WMA, the audio of a video...
+              sr:int, # sample rate wanted
+              reason:str='', # why the file is being opened with PyAV (libsndfile's error), for the message
+             ):
+    "Mono float32 pieces of the first audio stream of `path` at `sr` Hz, decoded as they come; raises `AudioError`."
+    n = 0
+    try:
+        import av
+        with av.open(str(path)) as container:
+            resampler = av.AudioResampler(format='flt', layout='mono', rate=sr)
+            for frame in container.decode(_av_audio_stream(container, path, reason)):
+                for out in resampler.resample(frame): piece = out.to_ndarray().reshape(-1); n += len(piece); yield piece
+            for out in resampler.resample(None): piece = out.to_ndarray().reshape(-1); n += len(piece); yield piece
+    except AudioError: raise
+    except Exception as e: raise AudioError(path, f"cannot be read as audio ({reason or _reason(e)})") from None
+    if not n: raise AudioError(path, "contains no audio samples")
+
 # %% ../nbs/02_features.ipynb #48c92720
-def load_audio(path, # audio file: WAV (8/16/24/32-bit int or float), FLAC, OGG or MP3
+def load_audio(path, # audio file: WAV (8/16/24/32-bit int or float), FLAC, OGG, MP3; m4a/AAC, video and the rest through PyAV
                sr:int|None=16000, # sample rate to return; None keeps the file's own rate
                start:float=0., # seconds to skip at the start
                duration:float|None=None, # seconds to read (None: to the end)
@@ -108,7 +141,12 @@ def load_audio(path, # audio file: WAV (8/16/24/32-bit int or float), FLAC, OGG 
             with sf.SoundFile(path) as f:
                 f.seek(min(int(round(start*f.samplerate)), f.frames) if f.seekable() else 0)
                 read = f.read(-1 if duration is None else int(round(duration*f.samplerate)), dtype='float32', always_2d=True), f.samplerate
-    except Exception as e: raise AudioError(path, f"cannot be read as audio ({_reason(e)})") from None
+    except Exception as e:  # not a format libsndfile reads (m4a/AAC, video...): FFmpeg's decoders, through PyAV
+        rate = sr or av_sample_rate(path, _reason(e))
+        audio = np.concatenate(list(av_frames(path, rate, _reason(e))))
+        first = int(round(start*rate))
+        read = audio[first:None if duration is None else first + int(round(duration*rate))][:, None], rate
+        sr = rate
     audio, file_sr = read
     if audio.size == 0: raise AudioError(path, "contains no audio samples")
     if not np.isfinite(audio).all(): raise AudioError(path, "contains NaN or infinite samples")

@@ -16,7 +16,7 @@ from typing import Annotated, Iterable, Iterator
 import numpy as np
 import soundfile as sf
 from fastcore.script import call_parse, is_cli
-from .features import VERSION_OPTION, AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
+from .features import VERSION_OPTION, av_frames, AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS',
@@ -173,6 +173,19 @@ SHORT_FACTOR = 1.5 # voice spanning up to this many model windows is classified 
 MIN_WINDOW_VOICED = 0.2 # fraction of a window that must be voiced for the window to count
 
 # %% ../nbs/06_deploy.ipynb #51d27e44
+def _regrouped(pieces:Iterable, # arrays of samples, of any lengths
+               first:int, # samples in the first chunk
+               block:int, # samples in each later chunk
+              )->Iterator[np.ndarray]:
+    "The samples of `pieces` again as a chunk of `first` samples, then chunks of `block`; the last one shorter (or empty)."
+    held, n, size = [], 0, first
+    for piece in pieces:
+        held.append(piece); n += len(piece)
+        while n >= size:
+            data = np.concatenate(held); yield data[:size]
+            held, n, size = [data[size:]], n - size, block
+    yield np.concatenate(held) if held else np.zeros(0, np.float32)
+
 def _read_chunks(path, # audio file
                  sr:int, # sample rate wanted
                  first_seconds:float=LONG_SECONDS, # length of the first chunk
@@ -182,7 +195,8 @@ def _read_chunks(path, # audio file
     import soxr
     check_file(path)
     try: f = sf.SoundFile(path)
-    except Exception as e: raise AudioError(path, f"cannot be read as audio ({_reason(e)})") from None
+    except Exception as e:  # m4a/AAC, video...: decoded by PyAV (FFmpeg), in the same chunks
+        yield from _regrouped(av_frames(path, sr, _reason(e)), int(first_seconds*sr), int(block_seconds*sr)); return
     with f:
         size, stream, n_read = int(first_seconds*f.samplerate), None, 0
         while True:
@@ -771,7 +785,8 @@ def _timeline(self:GenderClassifier, voiced:np.ndarray, slot_logits:dict, durati
 
 # %% ../nbs/06_deploy.ipynb #8c97f3a8
 AUDIO_EXTENSIONS = ('.wav', '.wave', '.flac', '.ogg', '.oga', '.opus', '.mp3', '.aif', '.aiff', '.aifc', '.au', '.snd',
-                    '.caf', '.w64', '.rf64')
+                    '.caf', '.w64', '.rf64',  # libsndfile's; the rest are decoded by PyAV (FFmpeg)
+                    '.m4a', '.m4b', '.aac', '.mp4', '.mov', '.mkv', '.mka', '.webm', '.wma', '.3gp', '.amr')
 
 def expand_paths(paths:Iterable, # files or folders
                  recursive:bool=False, # descend into subfolders

@@ -248,3 +248,31 @@ def test_device_that_cannot_be_had_is_one_line(model, clips):
     assert res.returncode == 1 and res.stderr.strip() == (
         "genderaudio-predict: device cuda: this ONNX Runtime has no CUDA provider (pip install 'genderaudio[gpu]')")
     assert run('genderaudio-predict', clips[0], '--device', 'cpu', '--model', model).returncode == 0
+
+
+def _encode(path, audio, sr=16000, video=False):
+    "Write `audio` as AAC in an m4a, or in an MP4 that also holds a small video track (PyAV's FFmpeg)."
+    import av, numpy as np
+    with av.open(str(path), 'w') as out:
+        if video:
+            picture = out.add_stream('mpeg4', rate=10); picture.width, picture.height, picture.pix_fmt = 64, 48, 'yuv420p'
+        sound = out.add_stream('aac', rate=sr, layout='mono')
+        if video:
+            for i in range(int(10*len(audio)/sr)):
+                frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i % 255, np.uint8), format='rgb24')
+                for packet in picture.encode(frame): out.mux(packet)
+            for packet in picture.encode(None): out.mux(packet)
+        frame = av.AudioFrame.from_ndarray(np.asarray(audio, np.float32)[None], format='fltp', layout='mono'); frame.rate = sr
+        for packet in [*sound.encode(frame), *sound.encode(None)]: out.mux(packet)
+
+
+def test_m4a_and_video_files_are_read(model, tmp_path):
+    "Phones record AAC (m4a) and archives hold video: PyAV decodes what libsndfile cannot, in folders too."
+    _encode(tmp_path/'voice.m4a', speech()); _encode(tmp_path/'clip.mp4', speech(), video=True)
+    sf.write(tmp_path/'voice.wav', speech(), 16000)
+    res = run('genderaudio-predict', tmp_path, '--format', 'csv', '--model', model)
+    assert res.returncode == 0, res.stderr
+    rows = {Path(r[0]).name: r for r in list(csv.reader(io.StringIO(res.stdout)))[1:]}
+    assert set(rows) == {'voice.m4a', 'clip.mp4', 'voice.wav'}
+    for name in ('voice.m4a', 'clip.mp4'):
+        assert rows[name][1] == rows['voice.wav'][1] and abs(float(rows[name][2]) - float(rows['voice.wav'][2])) < 0.1, rows
