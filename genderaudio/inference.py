@@ -668,7 +668,7 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
     bar = None
     if progress:
         from tqdm import tqdm
-        bar = tqdm(total=total, unit='file', file=sys.stderr, dynamic_ncols=True)
+        bar = tqdm(total=total, unit='file', file=sys.stderr, dynamic_ncols=True, mininterval=0.2, smoothing=0.05)
     procs = self._worker_pool(workers) if workers else None
     streams = ThreadPoolExecutor(1, thread_name_prefix='genderaudio')  # long recordings: the next block is read meanwhile
     local = lambda p: _Done(self._prepare(p))
@@ -682,13 +682,15 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
                 if p is None: return
                 pending.append((p, submit(p)))
         fill()
+        size = min(batch_size, 8)  # a small first batch: the first rows (and the progress bar's rate) come within a second
         while pending:
             jobs = []
-            for _ in range(min(batch_size, len(pending))):
+            for _ in range(min(size, len(pending))):
                 p, future = pending.popleft()
                 try: jobs.append(future.result())
                 except Exception:  # a worker died (killed, or crashed in a library): carry on in this process
                     submit = local; jobs.append(self._prepare(p))
+            size = batch_size
             fill()  # the next batch is prepared while the network runs on this one
             ready = [j for j in jobs if j.images is not None]
             try: logits = self.logits(np.concatenate([j.images for j in ready])) if ready else None
