@@ -214,7 +214,7 @@ def plot_reliability(genders, # true labels, 'female'/'male'
 # %% ../nbs/05_evaluate.ipynb #394bcf82
 from typing import Annotated
 from fastcore.script import call_parse, is_cli
-from .features import VERSION_OPTION
+from .features import VERSION_OPTION, atomic_write
 
 def metrics_table(metrics:dict)->str:
     "The headline metrics as aligned text lines."
@@ -267,9 +267,8 @@ def genderaudio_evaluate(
     print(f"\nper speaker ({len(speakers)}; majority vote right for {speakers.majority_right.mean():.1%}):")
     print(speakers.to_string(float_format=lambda v: f"{v:.3f}"))
     if json_out:
-        from genderaudio.model import _atomic_write
         report = dict(labels=str(labels), model=str(classifier.directory), metrics=metrics,
                       speakers=speakers.reset_index().to_dict(orient='records'), heard_in_training=int(heard.sum()),
                       files=results.replace({np.nan: None}).to_dict(orient='records'))
-        _atomic_write(Path(json_out), json.dumps(report, indent=1, default=str).encode())
+        atomic_write(Path(json_out), json.dumps(report, indent=1, default=str).encode())
     return 1 if failed.any() else 0

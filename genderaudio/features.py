@@ -15,11 +15,11 @@ import scipy.fft
 import soundfile as sf
 
 # %% auto #0
-__all__ = ['VERSION_OPTION', 'ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'ModelFileError', 'check_file', 'resample',
-           'av_sample_rate', 'av_frames', 'load_audio', 'synthetic_voice', 'pre_emphasis', 'frame_energy_db',
-           'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig', 'hz_to_mel', 'mel_to_hz',
-           'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa', 'loudest_offset',
-           'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
+__all__ = ['VERSION_OPTION', 'ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'ModelFileError', 'atomic_write',
+           'check_file', 'resample', 'av_sample_rate', 'av_frames', 'load_audio', 'synthetic_voice', 'pre_emphasis',
+           'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig', 'hz_to_mel',
+           'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa',
+           'loudest_offset', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
 
 # %% ../nbs/02_features.ipynb #e6e60647
 class AudioError(ValueError):
@@ -31,6 +31,20 @@ class ModelFileError(ValueError):
 
 from . import __version__
 VERSION_OPTION = {'action': 'version', 'version': f'%(prog)s (genderaudio) {__version__}'}  # `--version` of every command
+
+def atomic_write(path, # the file to write
+                 data:bytes, # its whole content
+                ):
+    "Write `data` to `path` through a temporary file in the same folder, then rename: readers see the old file or the new one."
+    import tempfile
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp makes owner-only files: a model installed system-wide must be readable by all
+        with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
 
 # %% ../nbs/02_features.ipynb #c5cbede0
 def _reason(error:Exception)->str:

@@ -6,7 +6,7 @@ Docs: https://genderaudio.github.io/genderaudio/deploy.html.md"""
 
 # %% ../nbs/06_deploy.ipynb #5a3aa598
 from __future__ import annotations
-import contextlib, csv, dataclasses, functools, io, json, math, os, shutil, sys, time
+import contextlib, csv, dataclasses, functools, glob, io, json, math, os, re, shutil, sys, time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, asdict
@@ -16,15 +16,16 @@ from typing import Annotated, Iterable, Iterator
 import numpy as np
 import soundfile as sf
 from fastcore.script import call_parse, is_cli
-from .features import VERSION_OPTION, av_frames, AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
+from .features import VERSION_OPTION, atomic_write, av_frames, AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS',
-           'DEVICES', 'MAX_CHANNELS', 'AUDIO_EXTENSIONS', 'CSV_HEADER', 'Voicing', 'periodicity', 'voiced_frames',
-           'voiced_seconds', 'speech_regions', 'speech_seconds', 'default_model_dir', 'Prediction', 'Segment',
-           'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'GenderClassifier',
-           'audio_array', 'single_threaded_math', 'auto_workers', 'expand_paths', 'format_prediction', 'format_header',
-           'ResultsFile', 'genderaudio_predict', 'format_segments', 'genderaudio_segment']
+           'DEVICES', 'MAX_CHANNELS', 'AUDIO_EXTENSIONS', 'CSV_HEADER', 'SEGMENT_FORMATS', 'Voicing', 'periodicity',
+           'voiced_frames', 'voiced_seconds', 'speech_regions', 'speech_seconds', 'default_model_dir', 'Prediction',
+           'Segment', 'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'GenderClassifier',
+           'audio_array', 'single_threaded_math', 'auto_workers', 'smooth_labels', 'expand_paths', 'format_prediction',
+           'format_header', 'ResultsFile', 'genderaudio_predict', 'format_segments', 'segments_header',
+           'genderaudio_segment']
 
 # %% ../nbs/06_deploy.ipynb #98834d39
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ class _Block:
     images:np.ndarray # (kept windows, rows, frames) uint8
     fallback:np.ndarray|None=None # image of the most voiced window when no window is kept (else None)
     fallback_count:int=0 # its voiced frames
+    end:int=0 # sample where its core ends (at the last block: the recording's length)
 
 # %% ../nbs/06_deploy.ipynb #3b10d8c2
 def _window_starts(core_start:int, core_end:int, total:int|None, length:int, hop:int)->np.ndarray:
@@ -480,7 +482,7 @@ def _analyse_block(self:GenderClassifier, block:tuple, keep_fraction:float=MIN_W
     fallback, best = None, 0
     if not kept.any() and len(counts) and counts.max() > 0:
         best = int(counts.max()); fallback = self._images(clips(np.array([int(counts.argmax())])))
-    return _Block(core_lo, core, starts, counts, kept, images, fallback, best)
+    return _Block(core_lo, core, starts, counts, kept, images, fallback, best, core_end)
 
 # %% ../nbs/06_deploy.ipynb #a56d2327
 MAX_CHANNELS = 8 # in a 2-D array, the axis this short or shorter holds the channels
@@ -719,19 +721,32 @@ def predict_many(self:GenderClassifier, paths:Iterable, **kwargs)->list:
     return list(self.iter_predict(paths, **kwargs))
 
 # %% ../nbs/06_deploy.ipynb #605e34e4
-def _smooth(labels:np.ndarray)->np.ndarray:
-    "Labels with each one-slot flip (a slot unlike both neighbours, which agree) set to its neighbours'."
-    out = labels.copy()
-    if len(labels) >= 3:
-        flip = (labels[1:-1] != labels[:-2]) & (labels[:-2] == labels[2:])
-        out[1:-1][flip] = labels[:-2][flip]
-    return out
+def smooth_labels(log_odds:np.ndarray, # calibrated log(p_female/(1-p_female)) of each slot, in time order
+                  weights:np.ndarray|None=None, # how much each slot counts (its length in slots; default 1)
+                  switch_penalty:float=3., # cost (nats) of each change of label
+                 )->np.ndarray:
+    "Female (1) / male (0) for each slot: the labelling with the best evidence less `switch_penalty` per change (Viterbi)."
+    log_odds = np.asarray(log_odds, np.float64)
+    if not len(log_odds): return np.zeros(0, int)
+    weights = np.ones(len(log_odds)) if weights is None else np.asarray(weights, np.float64)
+    emit = np.stack([-np.logaddexp(0, log_odds), -np.logaddexp(0, -log_odds)], axis=1)*weights[:, None]  # log p(male), log p(female)
+    score, back = emit[0].copy(), np.zeros((len(log_odds), 2), int)
+    for i in range(1, len(log_odds)):
+        switch = score[::-1] - switch_penalty
+        back[i] = np.where(score >= switch, [0, 1], [1, 0])
+        score = np.maximum(score, switch) + emit[i]
+    labels = np.zeros(len(log_odds), int); labels[-1] = int(np.argmax(score))
+    for i in range(len(log_odds) - 1, 0, -1): labels[i - 1] = back[i, labels[i]]
+    return labels
 
 # %% ../nbs/06_deploy.ipynb #42a22eef
 @patch
 def segment(self:GenderClassifier, source, # audio file path, or samples (numpy array or torch tensor; give `sr`)
             sr:int|None=None, # sample rate of an array (required for arrays)
             pool=None, # optional thread pool analysing the next block while the network runs
+            min_gap:float=0.5, # pauses shorter than this (s) inside a turn belong to it
+            min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
+            switch_penalty:float=3., # cost of a change of label in `smooth_labels` (nats)
            )->list:
     "Timeline of `source` as `Segment`s (female, male, no speech) covering the recording; raises `AudioError` on a bad file."
     rate, length = self.features.sample_rate, self.features.clip_samples
@@ -744,44 +759,67 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
     voiced, slot_sum, slot_n, total = [], {}, {}, 0
     with single_threaded_math():
         for block in blocks:  # any window with a voiced frame counts
-            voiced.append(block.voiced)
-            if len(block.starts): total = max(total, int(block.starts[-1]) + length)
+            voiced.append(block.voiced); total = max(total, block.end)
             if not len(block.images): continue
             for s, z in zip(block.starts[block.kept], self.logits(block.images)):
                 for slot in range(s//hop, -(-(s + length)//hop)):
                     slot_sum[slot] = slot_sum.get(slot, 0) + z; slot_n[slot] = slot_n.get(slot, 0) + 1
     voiced = np.concatenate(voiced) if voiced else np.zeros(0, bool)
-    return self._timeline(voiced, {k: slot_sum[k]/slot_n[k] for k in slot_sum}, total/rate)
+    return self._timeline(voiced, {k: slot_sum[k]/slot_n[k] for k in slot_sum}, total/rate, min_gap, min_duration, switch_penalty)
 
 # %% ../nbs/06_deploy.ipynb #332b9f2d
 @patch
-def _timeline(self:GenderClassifier, voiced:np.ndarray, slot_logits:dict, duration:float)->list:
+def _timeline(self:GenderClassifier, voiced:np.ndarray, slot_logits:dict, duration:float,
+              min_gap:float=0.5, min_duration:float=1., switch_penalty:float=3.)->list:
     "Segments covering `duration` seconds from the voiced frames and the mean logits of each 0.5 s slot."
     v, g = self.voicing, _grid(self.voicing, self.features.sample_rate)
     rate = self.features.sample_rate
     known = np.array(sorted(slot_logits))
-    pieces = []  # [start, end, slots] of each stretch of speech, split at slot borders
+    pieces = []  # [start, end, slot] of each stretch of speech, split at slot borders
     for a, b in speech_regions(voiced, v):
         if voiced_seconds(voiced[a:b], v) < v.min_speech or not len(known): continue
         start, end = a*g.hop/rate, min(duration, ((b - 1)*g.hop + g.length)/rate)
         for slot in range(int(start//WINDOW_HOP), int(max(start, end - 1e-9)//WINDOW_HOP) + 1):
             pieces.append([max(start, slot*WINDOW_HOP), min(end, (slot + 1)*WINDOW_HOP), slot])
+    pieces = [pc for pc in pieces if pc[1] > pc[0] + 1e-9]
+    segments = []  # [start, end, label, logits, durations]
     if pieces:  # slots without a window of their own borrow the nearest one's logits
         slots = np.array([pc[2] for pc in pieces])
         right = np.clip(np.searchsorted(known, slots), 0, len(known) - 1); left = np.clip(right - 1, 0, len(known) - 1)
         nearest = np.where(np.abs(known[left] - slots) < np.abs(known[right] - slots), known[left], known[right])
         z = np.stack([slot_logits[k] for k in nearest])
-        labels = _smooth((self.p_female(z) >= 0.5).astype(int))
-    segments, t = [], 0.
-    for i, (s0, s1, _) in enumerate(pieces):
-        label = 'female' if labels[i] else 'male'
-        if segments and segments[-1][2] == label and s0 - segments[-1][1] < 1e-6:
-            segments[-1][1] = s1; segments[-1][3].append(z[i]); continue
-        segments.append([s0, s1, label, [z[i]]])
-    timeline = []
-    for s0, s1, label, zs in segments:
+        p = np.clip(self.p_female(z), 1e-9, 1 - 1e-9)
+        seconds = np.array([pc[1] - pc[0] for pc in pieces])
+        labels = smooth_labels(np.log(p/(1 - p)), seconds/WINDOW_HOP, switch_penalty)
+        segments = [[s0, s1, int(label), [zi], [w]] for (s0, s1, _), label, zi, w in zip(pieces, labels, z, seconds)]
+    def merged(segments):  # neighbours with one label, less than min_gap apart, become one segment
+        out = []
+        for s in segments:
+            if out and out[-1][2] == s[2] and s[0] - out[-1][1] < min_gap - 1e-9: out[-1][1] = s[1]; out[-1][3] += s[3]; out[-1][4] += s[4]
+            else: out.append(s)
+        return out
+    def agreeing(segments):  # each segment's label is the one its mean logits give
+        for s in segments: s[2] = int(self.p_female(np.average(s[3], axis=0, weights=s[4])) >= 0.5)
+        return merged(segments)
+    segments = agreeing(merged(segments))
+    changed = True
+    while changed and len(segments) > 1:  # short segments next to another take the label of the longer neighbour
+        changed = False
+        for i, s in enumerate(segments):
+            if s[1] - s[0] >= min_duration - 1e-9: continue
+            near = [n for n in (segments[i - 1] if i else None, segments[i + 1] if i + 1 < len(segments) else None)
+                    if n is not None and n[2] != s[2] and min(abs(s[0] - n[1]), abs(n[0] - s[1])) < min_gap - 1e-9]
+            if near:
+                s[2] = max(near, key=lambda n: n[1] - n[0])[2]
+                s[3] = [np.average(s[3], axis=0, weights=s[4])]; s[4] = [sum(s[4])]  # one piece now: outvoted, not averaged in
+                segments, changed = merged(segments), True
+                break
+    segments = agreeing(segments)  # a merge may tip a segment's mean: labels follow probabilities to the end
+    timeline, t = [], 0.
+    for s0, s1, label, zs, ws in segments:
         if s0 > t + 1e-6: timeline.append(Segment(round(float(t), 2), round(float(s0), 2), 'no speech', math.nan))
-        timeline.append(Segment(round(float(s0), 2), round(float(s1), 2), label, round(float(self.p_female(np.mean(zs, axis=0))), 4))); t = s1
+        p_seg = float(self.p_female(np.average(zs, axis=0, weights=ws)))
+        timeline.append(Segment(round(float(s0), 2), round(float(s1), 2), 'female' if label else 'male', round(p_seg, 4))); t = s1
     if duration > t + 1e-6 or not timeline: timeline.append(Segment(round(float(t), 2), round(float(duration), 2), 'no speech', math.nan))
     return timeline
 
@@ -974,33 +1012,98 @@ def genderaudio_predict(*paths:str, # audio files or folders of them; - reads on
     return 1 if n_failed else 0
 
 # %% ../nbs/06_deploy.ipynb #023819b5
-def format_segments(segments:list, fmt:str='table', file_id:str='audio')->str:
-    "The text of `segments` in format `fmt` ('table', 'csv' or 'rttm')."
+SEGMENT_FORMATS = ('table', 'csv', 'json', 'rttm', 'textgrid')
+
+def _csv_field(text:str)->str:
+    "`text` as one CSV field (quoted when it holds a comma, a quote or a newline)."
+    out = io.StringIO(); csv.writer(out, lineterminator='').writerow([text]); return out.getvalue()
+
+def _textgrid(segments:list)->str:
+    "A Praat TextGrid (long text format) with one interval tier, `gender`, holding the segments."
+    end = segments[-1].end if segments else 0.
+    lines = ['File type = "ooTextFile"', 'Object class = "TextGrid"', '', 'xmin = 0', f'xmax = {end}', 'tiers? <exists>', 'size = 1',
+             'item []:', '    item [1]:', '        class = "IntervalTier"', '        name = "gender"', '        xmin = 0',
+             f'        xmax = {end}', f'        intervals: size = {len(segments)}']
+    for n, s in enumerate(segments, 1):
+        lines += [f'        intervals [{n}]:', f'            xmin = {s.start}', f'            xmax = {s.end}', f'            text = "{s.label}"']
+    return '\n'.join(lines) + '\n'
+
+def format_segments(segments:list, # `Segment`s of one recording
+                    fmt:str='table', # one of `SEGMENT_FORMATS`
+                    file_id:str='audio', # the recording's id in RTTM
+                    path:str|None=None, # the recording, for JSON and for a `path` column in CSV (None: no such column)
+                   )->str:
+    "The text of `segments` in format `fmt` ('table', 'csv', 'json', 'rttm' or 'textgrid')."
     p = lambda s, f: '' if math.isnan(s.p_female) else format(s.p_female, f)
     if fmt == 'rttm':
         return ''.join(f"SPEAKER {file_id} 1 {s.start:.3f} {s.end - s.start:.3f} <NA> <NA> {s.label} <NA> <NA>\n"
                        for s in segments if s.label in ('female', 'male'))
-    if fmt == 'csv': return 'start,end,label,p_female\n' + ''.join(f"{s.start:.2f},{s.end:.2f},{s.label},{p(s, '.4f')}\n" for s in segments)
-    return f"{'start':>9} {'end':>9}  {'label':<10} p_female\n" + ''.join(
-        f"{s.start:9.2f} {s.end:9.2f}  {s.label:<10} {p(s, '.3f')}\n" for s in segments)
+    if fmt == 'textgrid': return _textgrid(segments)
+    if fmt == 'json':
+        return json.dumps(dict(path=path, segments=[dict(start=s.start, end=s.end, label=s.label,
+                                                          p_female=None if math.isnan(s.p_female) else s.p_female) for s in segments])) + '\n'
+    if fmt == 'csv':
+        lead = '' if path is None else _csv_field(path) + ','
+        return ''.join(f"{lead}{s.start:.2f},{s.end:.2f},{s.label},{p(s, '.4f')}\n" for s in segments)
+    return ''.join(f"{s.start:9.2f} {s.end:9.2f}  {s.label:<10} {p(s, '.3f')}\n" for s in segments)
+
+def segments_header(fmt:str, with_path:bool=False)->str:
+    "The header line of a segment format ('' for those without one)."
+    if fmt == 'csv': return ('path,' if with_path else '') + 'start,end,label,p_female\n'
+    return f"{'start':>9} {'end':>9}  {'label':<10} p_female\n" if fmt == 'table' else ''
 
 # %% ../nbs/06_deploy.ipynb #57fee2da
+def _segment_paths(paths:Iterable, recursive:bool)->list:
+    "The recordings named by files, folders and glob patterns (a pattern that matches nothing is kept, to fail as a file)."
+    named = []
+    for p in paths: named += sorted(glob.glob(p)) if glob.has_magic(p) and glob.glob(p) else [p]
+    return list(expand_paths(named, recursive))
+
 @call_parse
-def genderaudio_segment(path:str, # the recording
-                        format:str='table', # table, csv or rttm
+def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patterns ('calls/*.wav')
+                        format:str=None, # table, csv, json, rttm or textgrid; default: table, or csv with --output
+                        output:str=None, # folder for one file per recording (DIR/NAME.FORMAT), each written whole
+                        resume:bool=False, # with --output: skip the recordings whose file is there
+                        recursive:bool=False, # also the recordings in subfolders of the folders given
+                        min_gap:float=0.5, # pauses shorter than this (s) inside a turn belong to it
+                        min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
                         model:str=None, # model folder (default: the model shipped with the package)
                         device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
+                        quiet:bool=False, # no progress bar (it shows on stderr only when that is a terminal)
                         version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
                        ):
-    "Label the stretches of a recording by speaker gender (female, male, no speech)."
+    "Label the stretches of recordings by speaker gender (female, male, no speech). Exit status 0: all done; 1: one failed; 2: usage."
     prog = 'genderaudio-segment'
-    if format not in ('table', 'csv', 'rttm'): return _usage(prog, f"unknown format {format!r}: choose table, csv or rttm")
+    fmt = format or ('csv' if output else 'table')
+    if not paths: return _usage(prog, "no recordings given")
+    if fmt not in SEGMENT_FORMATS: return _usage(prog, f"unknown format {fmt!r}: choose {', '.join(SEGMENT_FORMATS)}")
+    if resume and not output: return _usage(prog, "--resume needs --output")
+    if output and fmt == 'table': return _usage(prog, "--output writes csv, json, rttm or textgrid, not table")
+    files = _segment_paths(paths, recursive)
+    if not output and fmt == 'textgrid' and len(files) > 1: return _usage(prog, "several recordings in textgrid need --output DIR")
+    names = [Path(f).stem for f in files]
+    if output and len(set(names)) < len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        return _usage(prog, f"two recordings are named {twice!r}: their --output files would be the same")
     if is_cli(): _quiet_broken_pipe()
     clf = _load(model, prog, device)
     if clf is None: return 1
+    if output: Path(output).mkdir(parents=True, exist_ok=True)
+    several, n_failed = len(files) > 1 and not output, 0
+    if not output: sys.stdout.write(segments_header(fmt, several))
+    from tqdm import tqdm
     try:
-        with ThreadPoolExecutor(1) as pool: segments = clf.segment(path, pool=pool)
+        with ThreadPoolExecutor(1) as pool:
+            for path, name in tqdm(list(zip(files, names)), unit='file', file=sys.stderr, disable=quiet or not sys.stderr.isatty() or len(files) < 2):
+                target = Path(output)/f"{name}.{fmt}" if output else None
+                if resume and target.exists(): continue
+                try: segments = clf.segment(path, pool=pool, min_gap=min_gap, min_duration=min_duration)
+                except Exception as e: print(f"{prog}: {_error_line(path, e)}", file=sys.stderr); n_failed += 1; continue
+                file_id = name.replace(' ', '_') or 'audio'
+                if target is None:
+                    if several and fmt == 'table': sys.stdout.write(f"# {path}\n")
+                    sys.stdout.write(format_segments(segments, fmt, file_id, path if several or fmt == 'json' else None)); sys.stdout.flush()
+                else: atomic_write(target, (segments_header(fmt) + format_segments(segments, fmt, file_id, path if fmt == 'json' else None)).encode())
     except KeyboardInterrupt: print(f"{prog}: interrupted", file=sys.stderr); return 130
-    except Exception as e: print(f"{prog}: {_error_line(path, e)}", file=sys.stderr); return 1
-    sys.stdout.write(format_segments(segments, format, Path(path).stem.replace(' ', '_') or 'audio')); sys.stdout.flush()
-    return 0
+    if n_failed and len(files) > 1: print(f"{prog}: {n_failed} recording{'s' if n_failed > 1 else ''} could not be segmented", file=sys.stderr)
+    return 1 if n_failed else 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from . import __version__
-from .features import FeatureConfig, ImageScale, ModelFileError
+from .features import FeatureConfig, ImageScale, ModelFileError, atomic_write
 
 # %% auto #0
 __all__ = ['DEFAULT_ARCHITECTURE', 'FORMAT_VERSION', 'BasicBlock', 'audio_resnet', 'ConcatPool', 'Flatten', 'head', 'body',
@@ -115,15 +115,6 @@ def sha256(path)->str:
         for block in iter(lambda: f.read(1 << 20), b''): digest.update(block)
     return digest.hexdigest()
 
-def _atomic_write(path:Path, data:bytes):
-    "Write `data` to `path` through a temporary file in the same folder, then rename."
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes owner-only files: a model installed system-wide must be readable by all
-        with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
 
 # %% ../nbs/04a_model.ipynb #08627a47
 def save_model(network:nn.Module, # the trained network (fastai `learn.model` or `build_network`)
@@ -140,12 +131,12 @@ def save_model(network:nn.Module, # the trained network (fastai `learn.model` or
     directory = Path(directory); directory.mkdir(parents=True, exist_ok=True)
     state = {k: (v.half() if half and v.is_floating_point() else v).contiguous().cpu() for k, v in network.state_dict().items()}
     weights = save(state)
-    _atomic_write(directory/'model.safetensors', weights)
+    atomic_write(directory/'model.safetensors', weights)
     config = dict(format_version=FORMAT_VERSION, genderaudio_version=__version__, architecture=architecture,
                   features=features.to_dict(), image_scale=image_scale.to_dict(), classes=list(classes), **info,
                   weights=dict(file='model.safetensors', sha256=hashlib.sha256(weights).hexdigest(),
                                dtype='float16' if half else 'float32'))
-    _atomic_write(directory/'config.json', json.dumps(config, indent=1).encode())
+    atomic_write(directory/'config.json', json.dumps(config, indent=1).encode())
     return directory
 
 # %% ../nbs/04a_model.ipynb #afd52472

@@ -276,3 +276,46 @@ def test_m4a_and_video_files_are_read(model, tmp_path):
     assert set(rows) == {'voice.m4a', 'clip.mp4', 'voice.wav'}
     for name in ('voice.m4a', 'clip.mp4'):
         assert rows[name][1] == rows['voice.wav'][1] and abs(float(rows[name][2]) - float(rows['voice.wav'][2])) < 0.1, rows
+
+
+def _textgrid_intervals(text:str)->list:
+    "(xmin, xmax, text) of every interval of a Praat TextGrid in the long text format."
+    import re
+    return [(float(a), float(b), t) for a, b, t in re.findall(r'intervals \[\d+\]:\s+xmin = ([\d.]+)\s+xmax = ([\d.]+)\s+text = "([^"]*)"', text)]
+
+
+def test_segment_many_recordings_into_a_folder(model, tmp_path):
+    "Several inputs (a folder and a glob), one file per recording in --output, formats that parse back, --resume."
+    import numpy as np
+    voice = speech()
+    (tmp_path/'in').mkdir()
+    for name in ('a', 'b'): sf.write(tmp_path/'in'/f'{name}.wav', np.concatenate([voice, np.zeros(16000, np.float32)]), 16000)
+    out = tmp_path/'out'
+    for fmt in ('csv', 'rttm', 'textgrid', 'json'):
+        res = run('genderaudio-segment', tmp_path/'in'/'a.wav', str(tmp_path/'in'/'b*.wav'), '--output', out, '--format', fmt, '--model', model)
+        assert res.returncode == 0, res.stderr
+        assert sorted(p.name for p in out.glob(f'*.{fmt}')) == [f'a.{fmt}', f'b.{fmt}'] and not list(out.glob('.*'))
+    timeline = list(csv.DictReader(open(out/'a.csv')))
+    assert float(timeline[0]['start']) == 0 and abs(float(timeline[-1]['end']) - 5) < 0.05
+    intervals = _textgrid_intervals((out/'a.textgrid').read_text())
+    assert [(float(r['start']), float(r['end']), r['label']) for r in timeline] == intervals  # the same timeline
+    assert all(a[1] == b[0] for a, b in zip(intervals, intervals[1:]))  # the tier is tiled
+    rttm = [l.split() for l in (out/'a.rttm').read_text().splitlines()]
+    speech_rows = [r for r in timeline if r['label'] != 'no speech']
+    assert [(float(l[3]), round(float(l[3]) + float(l[4]), 2), l[7]) for l in rttm] == \
+           [(float(r['start']), float(r['end']), r['label']) for r in speech_rows]
+    assert json.loads((out/'b.json').read_text())['path'] == str(tmp_path/'in'/'b.wav')
+    before = (out/'a.csv').stat().st_mtime_ns
+    res = run('genderaudio-segment', tmp_path/'in', tmp_path/'in'/'gone.wav', '--output', out, '--resume', '--model', model)
+    assert res.returncode == 1 and 'gone.wav: no such file' in res.stderr  # the missing one fails, the others are done
+    assert (out/'a.csv').stat().st_mtime_ns == before  # resumed: not written again
+
+
+def test_segment_usage_errors(model, tmp_path):
+    sf.write(tmp_path/'a.wav', speech(), 16000); (tmp_path/'sub').mkdir(); sf.write(tmp_path/'sub'/'a.wav', speech(), 16000)
+    for args, message in (((tmp_path/'a.wav', tmp_path/'sub'/'a.wav', '--output', tmp_path/'o'), "two recordings are named 'a'"),
+                          ((tmp_path/'a.wav', tmp_path/'a.wav', '--format', 'textgrid'), 'need --output DIR'),
+                          ((tmp_path/'a.wav', '--resume'), '--resume needs --output'),
+                          ((tmp_path/'a.wav', '--format', 'xml'), "unknown format 'xml'")):
+        res = run('genderaudio-segment', *args, '--model', model)
+        assert res.returncode == 2 and message in res.stderr, (args, res.stderr)
