@@ -15,8 +15,7 @@ import soundfile as sf
 # %% auto #0
 __all__ = ['CLASSES', 'classification_metrics', 'speaker_accuracy', 'plot_confusion', 'read_labels', 'evaluate_files',
            'telephone_copy', 'telephone_copies', 'median_f0', 'fit_pitch_threshold', 'baseline_predictions',
-           'reliability_table', 'expected_calibration_error', 'plot_reliability', 'metrics_table', 'heard_in_training',
-           'genderaudio_evaluate']
+           'reliability_table', 'expected_calibration_error', 'plot_reliability', 'metrics_table', 'heard_in_training']
 
 # %% ../nbs/05_evaluate.ipynb #6f09c31e
 CLASSES = ('female', 'male')
@@ -212,10 +211,6 @@ def plot_reliability(genders, # true labels, 'female'/'male'
     return ax
 
 # %% ../nbs/05_evaluate.ipynb #394bcf82
-from typing import Annotated
-from fastcore.script import call_parse, is_cli
-from .features import VERSION_OPTION, atomic_write
-
 def metrics_table(metrics:dict)->str:
     "The headline metrics as aligned text lines."
     keys = ['n', 'accuracy', 'balanced_accuracy', 'roc_auc', 'female_precision', 'female_recall', 'female_f1',
@@ -229,46 +224,3 @@ def heard_in_training(labelled:pd.DataFrame, # `read_labels` output (a `corpus` 
     keys = set(config.get('training_speakers', []))
     if 'corpus' in labelled: return (labelled.corpus + '/' + labelled.speaker).isin(keys)
     return labelled.speaker.isin({k.split('/', 1)[-1] for k in keys})
-
-@call_parse
-def genderaudio_evaluate(
-    labels:str, # CSV with path (or file), gender (male/female) and optional speaker and corpus columns (or a folder with labels.csv)
-    root:str=None, # folder the paths are relative to (default: the CSV's folder)
-    model:str=None, # model folder (default: the shipped model)
-    json_out:str=None, # write the metrics and per-speaker table to this JSON file
-    quiet:bool=False, # no progress bar
-    version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
-):
-    "Score a model on a labelled set of recordings: metrics table, per-speaker accuracy, optional JSON. Exit 1 when a file failed."
-    from genderaudio.inference import GenderClassifier, _quiet_broken_pipe
-    from genderaudio.features import ModelFileError
-    prog = 'genderaudio-evaluate'
-    if is_cli(): _quiet_broken_pipe()
-    try:
-        labelled = read_labels(labels, root)
-        classifier = GenderClassifier.load(model)
-    except (ValueError, FileNotFoundError, ModelFileError) as e: sys.exit(f"{prog}: {e}")
-    results = evaluate_files(labelled, classifier, progress=not quiet and sys.stderr.isatty())
-    failed = results.error != ''
-    if failed.all(): sys.exit(f"{prog}: none of the {len(results)} files could be classified, e.g. {results.error.iloc[0]}"
-                              + ("" if root else " (relative paths are read from the CSV's folder: give --root)"))
-    for error in results.error[failed]: print(f"error: {error}", file=sys.stderr)
-    metrics = classification_metrics(results.gender, results.p_female)
-    speakers = speaker_accuracy(results[~failed])
-    print(metrics_table(metrics))
-    heard = heard_in_training(results, classifier.config)
-    if heard.any():
-        unheard = results[~heard]
-        note = (f"balanced accuracy without them {classification_metrics(unheard.gender, unheard.p_female)['balanced_accuracy']:.4f} "
-                f"on {len(unheard)} files" if len(unheard) else "no file is left without them")
-        print(f"{prog}: warning: {results.speaker[heard].nunique()} of {results.speaker.nunique()} speakers ({heard.sum()} files) "
-              f"were in the model's training set, so these figures overstate it; {note}", file=sys.stderr)
-        print(f"\nwithout the speakers the model was trained on: " + note)
-    print(f"\nper speaker ({len(speakers)}; majority vote right for {speakers.majority_right.mean():.1%}):")
-    print(speakers.to_string(float_format=lambda v: f"{v:.3f}"))
-    if json_out:
-        report = dict(labels=str(labels), model=str(classifier.directory), metrics=metrics,
-                      speakers=speakers.reset_index().to_dict(orient='records'), heard_in_training=int(heard.sum()),
-                      files=results.replace({np.nan: None}).to_dict(orient='records'))
-        atomic_write(Path(json_out), json.dumps(report, indent=1, default=str).encode())
-    return 1 if failed.any() else 0

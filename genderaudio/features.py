@@ -15,7 +15,7 @@ import scipy.fft
 import soundfile as sf
 
 # %% auto #0
-__all__ = ['VERSION_OPTION', 'ORIGINAL_MFC', 'LOGMEL', 'mfc_to_image', 'AudioError', 'ModelFileError', 'atomic_write',
+__all__ = ['VERSION_OPTION', 'ORIGINAL_MFC', 'LOGMEL', 'KINDS', 'mfc_to_image', 'AudioError', 'ModelFileError', 'atomic_write',
            'check_file', 'resample', 'av_sample_rate', 'av_frames', 'load_audio', 'synthetic_voice', 'pre_emphasis',
            'frame_energy_db', 'trim_silence', 'fix_length', 'normalise_loudness', 'FeatureConfig', 'hz_to_mel',
            'mel_to_hz', 'mel_filterbank', 'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa',
@@ -307,6 +307,7 @@ class FeatureConfig:
 # %% ../nbs/02_features.ipynb #53fa8981
 ORIGINAL_MFC = FeatureConfig()  # the original project's 12-coefficient MFC
 LOGMEL = FeatureConfig(kind='logmel', n_mels=64, win_seconds=0.04, n_fft=1024, fmin=50., fmax=4000.)  # harmonics-preserving log-mel
+KINDS = {'logmel': LOGMEL, 'mfc': ORIGINAL_MFC}  # the presets by the name commands and `train_model` take
 
 # %% ../nbs/02_features.ipynb #854bbc36
 def hz_to_mel(hz):

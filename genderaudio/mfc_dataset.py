@@ -14,17 +14,16 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 from PIL import Image
-from fastcore.script import call_parse, CliError
 from .data import list_recordings, read_labelled_corpus, speaker_split, audiomnist_dir, META_FILENAME
-from .features import (VERSION_OPTION, AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGMEL, load_audio,
+from .features import (KINDS, AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGMEL, load_audio,
     frame_energy_db, trim_silence, fix_length, normalise_loudness, pre_emphasis, features, clip_features, prepare_clip,
     fit_image_scale, features_to_image)
 
 # %% auto #0
 __all__ = ['SOURCE_COLUMNS', 'LABELS_FILENAME', 'JPEG_QUALITY', 'MAP_FORMAT', 'IMAGES_MAP', 'ERRORS_MAP', 'FEATURES_FILE',
-           'SCALE_FILE', 'KINDS', 'audiomnist_sources', 'labelled_sources', 'corpus_sources', 'corpus_folders',
-           'speech_windows', 'short_utterance', 'clip_images', 'save_jpeg', 'default_workers', 'fit_dataset_scale',
-           'build_mfc_dataset', 'read_maps', 'map_audio', 'genderaudio_mfc']
+           'SCALE_FILE', 'audiomnist_sources', 'labelled_sources', 'corpus_sources', 'corpus_folders', 'speech_windows',
+           'short_utterance', 'clip_images', 'save_jpeg', 'default_workers', 'fit_dataset_scale', 'build_mfc_dataset',
+           'read_maps', 'map_audio']
 
 # %% ../nbs/03_mfc_dataset.ipynb #e0c07677
 SOURCE_COLUMNS = ['path', 'corpus', 'root', 'speaker', 'gender', 'digit', 'windowed']
@@ -562,36 +561,3 @@ def _import_function(spec:str)->Callable:
     module, _, name = spec.partition(':') if ':' in spec else spec.rpartition('.')
     if not module or not name: raise ValueError(f"{spec!r} is not module:function")
     return getattr(importlib.import_module(module), name)
-
-KINDS = {'logmel': LOGMEL, 'mfc': ORIGINAL_MFC}
-
-# %% ../nbs/03_mfc_dataset.ipynb #49c3d7b1
-@call_parse(pos=['data_dir'])
-def genderaudio_mfc(data_dir:str=None, # AudioMNIST-layout `data` folder (optional when --labels is given)
-                    out:str='mfc_dataset', # folder for the JPEG images
-                    maps:str='maps', # folder for images.json, errors.json, features.json and image_scale.json
-                    labels:Annotated[str, {'nargs': '+'}]=None, # labelled CSV corpora (file,speaker,gender), paths relative to each CSV
-                    kind:Annotated[str, {'choices': list(KINDS)}]='logmel', # features: log-mel (the shipped model) or the original MFC
-                    workers:int=None, # processes (default: all cores)
-                    augment:int=0, # augmented copies per clip
-                    augment_fn:str=None, # module:function `(audio, rng[, gender]) -> audio` making the copies
-                    scale:str=None, # an image_scale.json to use instead of fitting one
-                    seed:int=0, # seed of the augmented copies
-                    hop:float=0.5, # seconds between windows of long utterances
-                    quiet:bool=False, # no progress bar
-                    version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
-                   ):
-    "Write one 8-bit JPEG of MFC or log-mel features per clip, and JSON maps linking each image to its audio."
-    try:
-        if data_dir is None and not labels: raise CliError("Give an AudioMNIST data folder, --labels CSV files, or both")
-        parts = ([audiomnist_sources(data_dir)] if data_dir is not None else []) + [labelled_sources(l) for l in labels or []]
-        summary = build_mfc_dataset(pd.concat(parts, ignore_index=True), out, maps, KINDS[kind],
-                                    ImageScale.load(scale) if scale else None, workers, augment,
-                                    _import_function(augment_fn) if augment_fn else None, seed, hop, progress=not quiet)
-    except (ValueError, FileNotFoundError, RuntimeError, ImportError, AttributeError) as e:
-        if isinstance(e, CliError): raise
-        raise CliError(str(e)) from None
-    print(f"{summary['images']} images in {summary['out']} ({summary['written']} written now, "
-          f"{summary['skipped_sources']} of {summary['sources']} sources already done); maps in {summary['maps']}"
-          + (f"; {summary['errors']} unusable clips listed in {Path(summary['maps'])/ERRORS_MAP}" if summary['errors'] else ''))
-    return 0

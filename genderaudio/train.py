@@ -18,7 +18,7 @@ __all__ = ['LICENCE_CLASSES', 'mu_law', 'telephone', 'add_noise', 'random_eq', '
            'SpecAugment', 'balance_weights', 'gender_dataloaders', 'KeepBestBalancedAccuracy', 'class_weights',
            'architecture_fn', 'gender_learner', 'fit_temperature', 'calibration_scale', 'read_corpus_table',
            'corpus_licence', 'corpus_summary', 'export_model', 'holdout_speakers', 'validation_metrics',
-           'write_model_card', 'training_device', 'train_model', 'genderaudio_train']
+           'write_model_card', 'training_device', 'train_model']
 
 # %% ../nbs/04_train.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -125,7 +125,7 @@ def augment_voice(audio:np.ndarray, # mono samples
 # %% ../nbs/04_train.ipynb #8e2b9e30
 import pandas as pd
 from .data import GENDERS, SUSPECT_LABEL_SPEAKERS, speaker_split, speaker_kfold
-from .features import FeatureConfig, LOGMEL, ORIGINAL_MFC, ImageScale
+from .features import FeatureConfig, LOGMEL, ORIGINAL_MFC, KINDS, ImageScale
 from .mfc_dataset import corpus_sources, build_mfc_dataset, read_maps
 
 # %% ../nbs/04_train.ipynb #40f590f2
@@ -477,7 +477,7 @@ def train_model(out, # folder for the trained model
                ):
     "Build the dataset, train, calibrate and export a model; returns (learner, model folder)."
     from fastai.torch_core import set_seed
-    cfg = {'logmel': LOGMEL, 'mfc': ORIGINAL_MFC}[kind]
+    cfg = KINDS[kind]
     architecture = dict(architecture or DEFAULT_ARCHITECTURE)
     if kind == 'mfc' and architecture['name'] == 'audio_resnet': architecture['strides'] = [2, 2, 1, 1]  # only 12 rows
     sources = training_sources(corpora, holdout_speakers(holdout) if holdout else None)
@@ -526,49 +526,3 @@ def train_model(out, # folder for the trained model
                                            fit_seconds=round(time.time() - started)), **info)
     write_model_card(directory)
     return learn, directory
-
-# %% ../nbs/04_train.ipynb #614c08d7
-from typing import Annotated
-from fastcore.script import call_parse, bool_arg
-from .features import VERSION_OPTION
-
-@call_parse
-def genderaudio_train(
-    out:str='models/genderaudio', # folder for the trained model (safetensors + config.json + MODEL_CARD.md)
-    corpora:Annotated[str, {'nargs': '*'}]=None, # corpus folders: labelled (labels.csv: file, speaker, gender) or AudioMNIST layout
-    data:str=None, # an AudioMNIST-layout `data` folder (default without --corpora/--labels: $GENDERAUDIO_AUDIOMNIST, else downloaded)
-    labels:Annotated[str, {'nargs': '*'}]=None, # labelled CSV corpora (file/path, speaker, gender)
-    corpus_table:str=None, # CSV of corpora (corpus, licence_class, licence) recorded in the model card
-    licences:Annotated[str, {'nargs': '*'}]=None, # train only on corpora of these licence classes: permissive, NC, none
-    holdout:str=None, # CSV (corpus, speaker) of speakers kept out of training, e.g. my_wavs/labels.csv
-    kind:str='logmel', # image kind: logmel or mfc
-    arch:str='audio_resnet', # audio_resnet, resnet18 or resnet34
-    epochs:int=5, # epochs
-    lr:float=None, # learning rate (default: lr_find)
-    augment:int=2, # augmented copies per clip/window
-    pitch_shift:bool_arg=False, # True: move women's pitch down and men's up on half the copies (for one corpus used on others)
-    short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
-    mixup:float=0.4, # MixUp's alpha (0: off)
-    balance:bool_arg=True, # draw every corpus, and each gender within it, equally often
-    work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
-    seed:int=42, # seed
-    device:str='auto', # auto, cpu or cuda (recorded in the model card)
-    version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
-):
-    "Train a genderaudio model on AudioMNIST-style and labelled corpora and export it."
-    import sys
-    from genderaudio.data import audiomnist_dir
-    architecture = DEFAULT_ARCHITECTURE if arch == 'audio_resnet' else dict(name=arch, n_in=1)
-    try:
-        given = list(corpora or []) + list(labels or [])
-        if data != 'none' and (data is not None or not given): given.insert(0, audiomnist_dir(data))
-        _, directory = train_model(out, given, holdout, corpus_table, licences, kind, architecture, epochs, lr, augment=augment,
-                                   pitch_shift=pitch_shift, short_windows=short_windows, mixup=mixup, balance=balance,
-                                   work_dir=work_dir, seed=seed, device=device,
-                                   progress=sys.stdout.isatty())  # bars are drawn on stdout: only on a terminal
-    except (ValueError, FileNotFoundError) as e: sys.exit(f"genderaudio-train: {e}")
-    config = json.loads((Path(directory)/'config.json').read_text())
-    print(f"Model written to {directory}")
-    for corpus, m in config['validation'].items():
-        print(f"  {corpus}: balanced accuracy {m['balanced_accuracy_image']:.3f} per image, "
-              f"{m['balanced_accuracy_recording']:.3f} per recording ({m['speakers']} validation speakers)")

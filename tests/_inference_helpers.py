@@ -32,7 +32,7 @@ def command(name:str)->list:
     found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     if found: return [found]
     module, func = {'genderaudio-predict': ('inference', 'genderaudio_predict'), 'genderaudio-segment': ('inference', 'genderaudio_segment'),
-                    'genderaudio-record': ('record', 'genderaudio_record'), 'genderaudio-evaluate': ('evaluate', 'genderaudio_evaluate')}[name]
+                    'genderaudio-record': ('record', 'genderaudio_record'), 'genderaudio-evaluate': ('cli', 'genderaudio_evaluate')}[name]
     return [sys.executable, '-c', f"import sys; from genderaudio.{module} import {func} as f; sys.argv[0] = {name!r}; sys.exit(f())"]
 
 
