@@ -62,8 +62,8 @@ HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
 }
 
 
-def corpus_table(root:Path, corpora:list)->pd.DataFrame:
-    "Every test recording of `corpora`: path, gender, speaker (`corpus/id`), corpus, and whether it is high-arousal."
+def labelled_recordings(root:Path, corpora:list)->pd.DataFrame:
+    "Every recording of `corpora`: path, gender, speaker (`corpus/id`), corpus, and whether it is high-arousal."
     sources = training_sources([root/c for c in corpora])
     names = sources.path.map(lambda p: Path(p).name)
     arousal = [bool(HIGH_AROUSAL[c].search(n)) if c in HIGH_AROUSAL else False for c, n in zip(sources.corpus, names)]
@@ -149,9 +149,9 @@ def main():
             train_model(model_dir, [root/c for c in trained_on], args.holdout, CORPUS_TABLE, epochs=args.epochs,
                         work_dir=RUNS/f'dataset_s{args.seed}', seed=args.seed, progress=False, **RECIPES[args.recipe])
         classifier = GenderClassifier.load(model_dir)
-        test = corpus_table(root, GROUPS[group])
+        test = labelled_recordings(root, GROUPS[group])
         test['f0'] = f0_table(test, RUNS/'f0.json').to_numpy()
-        train = corpus_table(root, trained_on)
+        train = labelled_recordings(root, trained_on)
         train = train[~train.speaker.isin(set(classifier.config.get('validation_speakers', [])))].groupby('speaker').head(3)
         train['f0'] = f0_table(train, RUNS/'f0.json').to_numpy()
         entry = score_group(classifier, test, train[['gender', 'f0']], RUNS/'telephone'/group, root)

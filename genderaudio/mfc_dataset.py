@@ -15,7 +15,7 @@ import pandas as pd
 from tqdm import tqdm
 from PIL import Image
 from .data import list_recordings, read_labelled_corpus, speaker_split, audiomnist_dir, META_FILENAME
-from .features import (KINDS, AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGMEL, load_audio,
+from .features import (KINDS, atomic_write, AudioError, FeatureConfig, ImageScale, ORIGINAL_MFC, LOGMEL, load_audio,
     frame_energy_db, trim_silence, fix_length, normalise_loudness, pre_emphasis, features, clip_features, prepare_clip,
     fit_image_scale, features_to_image)
 
@@ -62,14 +62,21 @@ def labelled_sources(labels_csv, # CSV with columns `file` (or `path`), `speaker
 # %% ../nbs/03_mfc_dataset.ipynb #e9840d45
 LABELS_FILENAME = 'labels.csv'  # the labels of a labelled corpus folder: file, speaker, gender
 
+def _corpus_layout(folder:Path)->str|None:
+    "'labelled' for a folder with labels.csv, 'audiomnist' for one with audioMNIST_meta.txt (in it or in data/), else None."
+    if (folder/LABELS_FILENAME).is_file(): return 'labelled'
+    if any((f/META_FILENAME).is_file() for f in (folder, folder/'data')): return 'audiomnist'
+    return None
+
 def corpus_sources(folder, # a labelled corpus folder (with labels.csv), a labels CSV, or an AudioMNIST-layout folder
                    corpus:str|None=None, # corpus name in the maps (default: the folder's name)
                   )->pd.DataFrame:
     "The `SOURCE_COLUMNS` rows of one corpus, read as labelled (labels.csv, or the CSV given) or AudioMNIST layout."
     folder = Path(folder).expanduser().absolute()
     if folder.suffix.lower() == '.csv': return labelled_sources(folder, corpus=corpus)
-    if (folder/LABELS_FILENAME).is_file(): return labelled_sources(folder/LABELS_FILENAME, corpus=corpus)
-    if any((f/META_FILENAME).is_file() for f in (folder, folder/'data')): return audiomnist_sources(folder, corpus=corpus)
+    layout = _corpus_layout(folder)
+    if layout == 'labelled': return labelled_sources(folder/LABELS_FILENAME, corpus=corpus)
+    if layout == 'audiomnist': return audiomnist_sources(folder, corpus=corpus)
     raise FileNotFoundError(f"{folder}: not a corpus folder: no {LABELS_FILENAME} and no {META_FILENAME} (in it or in data/)")
 
 def corpus_folders(root, # a folder of corpus folders, such as the shared data
@@ -77,8 +84,7 @@ def corpus_folders(root, # a folder of corpus folders, such as the shared data
     "The corpus folders in `root` that `corpus_sources` reads (labels.csv or AudioMNIST layout), sorted by name."
     root = Path(root).expanduser().absolute()
     if not root.is_dir(): raise FileNotFoundError(f"{root}: no such folder of corpora")
-    def readable(f): return (f/LABELS_FILENAME).is_file() or any((g/META_FILENAME).is_file() for g in (f, f/'data'))
-    return sorted(f for f in root.iterdir() if f.is_dir() and not f.name.startswith('.') and readable(f))
+    return sorted(f for f in root.iterdir() if f.is_dir() and not f.name.startswith('.') and _corpus_layout(f))
 
 # %% ../nbs/03_mfc_dataset.ipynb #e741daed
 def speech_windows(audio:np.ndarray, # mono samples at cfg.sample_rate
@@ -150,11 +156,7 @@ def save_jpeg(image:np.ndarray, # uint8 (rows, frames)
 
 def _atomic_write_json(path:Path, obj, indent:int|None=1):
     "Write `obj` as JSON to `path` atomically, so readers see the old file or the new one, never half of one."
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, 'w') as f: f.write(json.dumps(obj, indent=indent) + '\n')  # dumps uses the C encoder, dump does not
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
+    atomic_write(path, (json.dumps(obj, indent=indent) + '\n').encode())  # dumps uses the C encoder, dump does not
 
 # %% ../nbs/03_mfc_dataset.ipynb #cbe1cdf9
 class _Build:
