@@ -1,4 +1,4 @@
-"""Load the shipped model, classify clips and hour-long recordings in bounded memory, find where the speech is, segment a recording by speaker gender, and the `genderaudio-predict` and `genderaudio-segment` commands.
+"""Load the shipped model, classify clips and hour-long recordings in bounded memory, find where the speech is, segment a recording by speaker gender, and the output formats and results files of `genderaudio-predict` and `genderaudio-segment` (the commands are in `10_cli`).
 
 Docs: https://genderaudio.github.io/genderaudio/deploy.html.md"""
 
@@ -24,8 +24,7 @@ __all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FAC
            'voiced_frames', 'voiced_seconds', 'speech_regions', 'speech_seconds', 'default_model_dir', 'Prediction',
            'Segment', 'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'GenderClassifier',
            'audio_array', 'single_threaded_math', 'auto_workers', 'smooth_labels', 'expand_paths', 'format_prediction',
-           'format_header', 'ResultsFile', 'genderaudio_predict', 'format_segments', 'segments_header',
-           'genderaudio_segment']
+           'format_header', 'ResultsFile', 'format_segments', 'segments_header']
 
 # %% ../nbs/06_deploy.ipynb #98834d39
 @dataclass(frozen=True)
@@ -936,9 +935,9 @@ class _StandardInput:
         return self
     def __exit__(self, *exc): self.folder.cleanup()
 
-def _from_stdin(p:Prediction, tmp:str)->Prediction:
-    "The row of the recording read from standard input, named `-` as the user named it."
-    return dataclasses.replace(p, path='-', error=p.error.replace(tmp, '-'))
+def _renamed(p:Prediction, path:str, actual:str)->Prediction:
+    "The row of `p` named `path` as the user named it, where the file read was `actual` (standard input's copy, an absolute path)."
+    return dataclasses.replace(p, path=path, error=p.error.replace(actual, path))
 
 def _load(model, prog:str, device:str='auto')->GenderClassifier|None:
     "The classifier, or None after printing one line saying why it cannot be loaded."
@@ -954,62 +953,6 @@ def _quiet_broken_pipe():
     "In a command: die silently, like other Unix tools, when the reader of stdout goes away (`| head`)."
     import signal, threading
     if hasattr(signal, 'SIGPIPE') and threading.current_thread() is threading.main_thread(): signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-
-# %% ../nbs/06_deploy.ipynb #37a96f2c
-@call_parse
-def genderaudio_predict(*paths:str, # audio files or folders of them; - reads one recording from standard input
-                        recursive:bool=False, # also classify the files in subfolders of the folders given
-                        format:str=None, # table, csv or json (JSON lines); default: table, or csv with --output
-                        model:str=None, # model folder (default: the model shipped with the package)
-                        device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
-                        output:str=None, # write the rows to this file (crash-safe; see --resume) instead of stdout
-                        resume:bool=False, # skip the files already in --output and append the others
-                        batch_size:int=64, # files per network call
-                        workers:str='auto', # processes preparing files while the network runs: a number, or auto (one per idle core, for 256 files or more)
-                        quiet:bool=False, # no progress bar (it shows on stderr only when that is a terminal)
-                        version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
-                       ):
-    "Classify recordings as female or male speech (or no speech), one row per file in input order. Exit status 0: all classified; 1: a file failed; 2: usage."
-    prog = 'genderaudio-predict'
-    if not paths: return _usage(prog, "no files or folders given")
-    if batch_size < 1: return _usage(prog, f"--batch-size must be at least 1, not {batch_size}")
-    if output is None and resume: return _usage(prog, "--resume needs --output")
-    fmt = format or ('json' if output and output.lower().endswith(('.json', '.jsonl', '.ndjson')) else 'csv' if output else 'table')
-    if fmt not in ('table', 'csv', 'json'): return _usage(prog, f"unknown format {fmt!r}: choose table, csv or json")
-    if output and fmt == 'table': return _usage(prog, "--output writes csv or json, not table")
-    if not (workers == 'auto' or str(workers).isdigit()): return _usage(prog, f"--workers takes a number or auto, not {workers!r}")
-    if is_cli(): _quiet_broken_pipe()
-    clf = _load(model, prog, device)
-    if clf is None: return 1
-    try: results = ResultsFile(output, fmt, resume) if output else None
-    except (ValueError, OSError) as e: return _usage(prog, str(e))
-    files, n_failed, skipped = [], results.n_failed if results else 0, []
-    for path in paths:  # a folder without audio files counts as a failure: nothing the user asked for was classified
-        found = list(expand_paths([path], recursive, skipped))
-        if not found and os.path.isdir(path):
-            print(f"{prog}: {path}: no audio files{'' if recursive else ' (--recursive looks in subfolders)'}", file=sys.stderr); n_failed += 1
-        files += found
-    with_audio = [f for f in skipped if next(expand_paths([f], recursive=True), None)]
-    if with_audio: print(f"{prog}: skipped {len(with_audio)} subfolder{'s' if len(with_audio) > 1 else ''} with audio files "
-                         f"(e.g. {with_audio[0]}): --recursive classifies them too", file=sys.stderr)
-    if results: files = [f for f in files if os.path.abspath(f) not in results.done]
-    out, stdin = sys.stdout, _StandardInput() if '-' in files else contextlib.nullcontext()
-    try:
-        if not results: out.write(format_header(fmt)); out.flush()
-        with stdin:
-            named = [stdin.path if f == '-' else f for f in files]
-            for p in clf.iter_predict(named, batch_size=batch_size, workers=workers if workers == 'auto' else int(workers),
-                                      total=len(files), progress=not quiet and sys.stderr.isatty()):
-                if p.path == getattr(stdin, 'path', None): p = _from_stdin(p, stdin.path)
-                n_failed += p.label == 'error'
-                if results: results.write(p)
-                else: out.write(format_prediction(p, fmt)); out.flush()
-    except KeyboardInterrupt:
-        if results: results.close()
-        print(f"{prog}: interrupted", file=sys.stderr); return 130
-    if results: results.close()
-    if n_failed: print(f"{prog}: {n_failed} file{'s' if n_failed > 1 else ''} could not be classified", file=sys.stderr)
-    return 1 if n_failed else 0
 
 # %% ../nbs/06_deploy.ipynb #023819b5
 SEGMENT_FORMATS = ('table', 'csv', 'json', 'rttm', 'textgrid')
@@ -1051,59 +994,3 @@ def segments_header(fmt:str, with_path:bool=False)->str:
     "The header line of a segment format ('' for those without one)."
     if fmt == 'csv': return ('path,' if with_path else '') + 'start,end,label,p_female\n'
     return f"{'start':>9} {'end':>9}  {'label':<10} p_female\n" if fmt == 'table' else ''
-
-# %% ../nbs/06_deploy.ipynb #57fee2da
-def _segment_paths(paths:Iterable, recursive:bool)->list:
-    "The recordings named by files, folders and glob patterns (a pattern that matches nothing is kept, to fail as a file)."
-    named = []
-    for p in paths: named += sorted(glob.glob(p)) if glob.has_magic(p) and glob.glob(p) else [p]
-    return list(expand_paths(named, recursive))
-
-@call_parse
-def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patterns ('calls/*.wav')
-                        format:str=None, # table, csv, json, rttm or textgrid; default: table, or csv with --output
-                        output:str=None, # folder for one file per recording (DIR/NAME.FORMAT), each written whole
-                        resume:bool=False, # with --output: skip the recordings whose file is there
-                        recursive:bool=False, # also the recordings in subfolders of the folders given
-                        min_gap:float=0.5, # pauses shorter than this (s) inside a turn belong to it
-                        min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
-                        model:str=None, # model folder (default: the model shipped with the package)
-                        device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
-                        quiet:bool=False, # no progress bar (it shows on stderr only when that is a terminal)
-                        version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
-                       ):
-    "Label the stretches of recordings by speaker gender (female, male, no speech). Exit status 0: all done; 1: one failed; 2: usage."
-    prog = 'genderaudio-segment'
-    fmt = format or ('csv' if output else 'table')
-    if not paths: return _usage(prog, "no recordings given")
-    if fmt not in SEGMENT_FORMATS: return _usage(prog, f"unknown format {fmt!r}: choose {', '.join(SEGMENT_FORMATS)}")
-    if resume and not output: return _usage(prog, "--resume needs --output")
-    if output and fmt == 'table': return _usage(prog, "--output writes csv, json, rttm or textgrid, not table")
-    files = _segment_paths(paths, recursive)
-    if not output and fmt == 'textgrid' and len(files) > 1: return _usage(prog, "several recordings in textgrid need --output DIR")
-    names = [Path(f).stem for f in files]
-    if output and len(set(names)) < len(names):
-        twice = next(n for n in names if names.count(n) > 1)
-        return _usage(prog, f"two recordings are named {twice!r}: their --output files would be the same")
-    if is_cli(): _quiet_broken_pipe()
-    clf = _load(model, prog, device)
-    if clf is None: return 1
-    if output: Path(output).mkdir(parents=True, exist_ok=True)
-    several, n_failed = len(files) > 1 and not output, 0
-    if not output: sys.stdout.write(segments_header(fmt, several))
-    from tqdm import tqdm
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            for path, name in tqdm(list(zip(files, names)), unit='file', file=sys.stderr, disable=quiet or not sys.stderr.isatty() or len(files) < 2):
-                target = Path(output)/f"{name}.{fmt}" if output else None
-                if resume and target.exists(): continue
-                try: segments = clf.segment(path, pool=pool, min_gap=min_gap, min_duration=min_duration)
-                except Exception as e: print(f"{prog}: {_error_line(path, e)}", file=sys.stderr); n_failed += 1; continue
-                file_id = name.replace(' ', '_') or 'audio'
-                if target is None:
-                    if several and fmt == 'table': sys.stdout.write(f"# {path}\n")
-                    sys.stdout.write(format_segments(segments, fmt, file_id, path if several or fmt == 'json' else None)); sys.stdout.flush()
-                else: atomic_write(target, (segments_header(fmt) + format_segments(segments, fmt, file_id, path if fmt == 'json' else None)).encode())
-    except KeyboardInterrupt: print(f"{prog}: interrupted", file=sys.stderr); return 130
-    if n_failed and len(files) > 1: print(f"{prog}: {n_failed} recording{'s' if n_failed > 1 else ''} could not be segmented", file=sys.stderr)
-    return 1 if n_failed else 0

@@ -31,7 +31,7 @@ def command(name:str)->list:
     "How to run console script `name`: the installed script, else its function through the interpreter."
     found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     if found: return [found]
-    module, func = {'genderaudio-predict': ('inference', 'genderaudio_predict'), 'genderaudio-segment': ('inference', 'genderaudio_segment'),
+    module, func = {'genderaudio-predict': ('cli', 'genderaudio_predict'), 'genderaudio-segment': ('cli', 'genderaudio_segment'),
                     'genderaudio-record': ('record', 'genderaudio_record'), 'genderaudio-evaluate': ('cli', 'genderaudio_evaluate')}[name]
     return [sys.executable, '-c', f"import sys; from genderaudio.{module} import {func} as f; sys.argv[0] = {name!r}; sys.exit(f())"]
 

@@ -77,8 +77,8 @@ def test_empty_folder_is_a_failure(model, tmp_path):
 def test_no_model_yet_is_one_line(tmp_path, clips):
     "Before a model ships, `genderaudio-predict my_wavs` says so in one line (exit 1), without a traceback."
     script = tmp_path/'no_model.py'
-    script.write_text("import sys\nfrom pathlib import Path\nimport genderaudio.inference as gi\n"
-                      "gi.default_model_dir = lambda: Path('/nonexistent/model')\nsys.exit(gi.genderaudio_predict())\n")
+    script.write_text("import sys\nfrom pathlib import Path\nimport genderaudio.inference as gi, genderaudio.cli as cli\n"
+                      "gi.default_model_dir = lambda: Path('/nonexistent/model')\nsys.exit(cli.genderaudio_predict())\n")
     res = subprocess.run([sys.executable, script, clips[0]], capture_output=True, text=True, timeout=120)
     assert res.returncode == 1 and res.stdout == ''
     assert res.stderr.splitlines() == ['genderaudio-predict: no model yet: train one with genderaudio-train or pass --model']

@@ -32,7 +32,7 @@ def test_inference_imports_without_portaudio():
 def test_inference_runs_on_the_plain_install():
     "The plain install has no PyTorch, fastai, pandas or librosa: classifying (and `genderaudio-predict`) must not import them."
     code = ("import sys\nfor m in ('torch', 'fastai', 'pandas', 'librosa', 'sklearn', 'matplotlib', 'PIL', 'sounddevice'): sys.modules[m] = None\n"
-            "from genderaudio.inference import genderaudio_predict, GenderClassifier\n"
+            "from genderaudio.cli import genderaudio_predict, genderaudio_segment\nfrom genderaudio.inference import GenderClassifier\n"
             "print(GenderClassifier().backend, GenderClassifier().predict('my_wavs/27-123349-0000.wav').label)")
     res = _run('-c', code)
     assert res.returncode == 0, res.stderr[-3000:]
