@@ -101,7 +101,7 @@ def genderaudio_predict(*paths:str, # audio files or folders of them; - reads on
             if not results: out.write(format_header(fmt)); out.flush()
             stdin = stack.enter_context(_StandardInput()) if '-' in files else None
             named = [stdin.path if f == '-' else f for f in files]
-            rows = (engine.predict_on_cluster(named, client, model, device, batch_size, progress) if client else
+            rows = (engine.predict_on_cluster(named, client, model, device, batch_size=batch_size, progress=progress) if client else
                     clf.iter_predict(named, batch_size=batch_size, workers=workers if workers == 'auto' else int(workers), progress=progress))
             for p in rows:
                 if stdin and p.path == stdin.path: p = _renamed(p, '-', stdin.path)
@@ -176,7 +176,7 @@ def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patte
         if client is False: return 1
         if output: Path(output).mkdir(parents=True, exist_ok=True)
         else: sys.stdout.write(segments_header(fmt, several))
-        timelines = (engine.segment_on_cluster(todo, client, model, device, batch_size, progress, **options) if client
+        timelines = (engine.segment_on_cluster(todo, client, model, device, batch_size=batch_size, progress=progress, **options) if client
                      else _segments_here(clf, todo, progress, **options))
         try:
             for path, segments in timelines:

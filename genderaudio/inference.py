@@ -19,12 +19,13 @@ from fastcore.script import call_parse, is_cli
 from .features import VERSION_OPTION, atomic_write, av_frames, AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
 
 # %% auto #0
-__all__ = ['NO_MODEL', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS',
-           'DEVICES', 'MAX_CHANNELS', 'AUDIO_EXTENSIONS', 'CSV_HEADER', 'SEGMENT_FORMATS', 'Voicing', 'periodicity',
-           'voiced_frames', 'voiced_seconds', 'speech_regions', 'speech_seconds', 'default_model_dir', 'Prediction',
-           'Segment', 'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'GenderClassifier',
-           'audio_array', 'single_threaded_math', 'auto_workers', 'smooth_labels', 'expand_paths', 'format_prediction',
-           'format_header', 'ResultsFile', 'format_segments', 'segments_header']
+__all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SILENCE_DBFS', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP',
+           'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS', 'DEVICES', 'MAX_CHANNELS', 'AUDIO_EXTENSIONS',
+           'CSV_HEADER', 'SEGMENT_FORMATS', 'Voicing', 'periodicity', 'voiced_frames', 'voiced_seconds',
+           'speech_regions', 'speech_seconds', 'default_model_dir', 'default_detector_dir', 'Prediction', 'Segment',
+           'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'load_detector',
+           'GenderClassifier', 'audio_array', 'single_threaded_math', 'auto_workers', 'smooth_labels', 'expand_paths',
+           'format_prediction', 'format_header', 'ResultsFile', 'format_segments', 'segments_header']
 
 # %% ../nbs/06_deploy.ipynb #98834d39
 @dataclass(frozen=True)
@@ -129,20 +130,30 @@ def default_model_dir()->Path:
 
 NO_MODEL = "no model yet: train one with genderaudio-train or pass --model"
 
+def default_detector_dir()->Path:
+    "Folder of the speech/music/noise detector shipped with the package (`06a_detector`)."
+    import genderaudio
+    return Path(genderaudio.__file__).resolve().parent/'models'/'detector'
+
+DETECTOR_CLASSES = ['music', 'noise', 'speech'] # the detector's outputs, in order
+SPEECH_SHARE = 0.25 # a recording is speech when at least this share of its voiced windows is (and it has one)
+SILENCE_DBFS = -50. # a recording without voiced windows is 'silence' below this RMS level, else 'noise'
+
 # %% ../nbs/06_deploy.ipynb #8f732375
 @dataclass
 class Prediction:
     "The verdict on one recording."
     path:str # the file, or '<array>'
-    label:str # 'female', 'male', 'no speech', or 'error'
+    label:str # 'female', 'male', 'no speech', or 'error' (a gender only for speech: see `kind`)
     p_female:float # calibrated probability that the speaker is female (NaN for no speech and errors)
     speech_seconds:float # seconds of speech found (NaN on error)
     error:str='' # one line naming the file and why it failed; '' when it did not
+    kind:str='' # what the recording mostly is: 'speech', 'music', 'noise' or 'silence' ('' on error)
 
     def to_dict(self)->dict:
         "JSON-ready dict: NaN becomes None, numbers rounded."
         nan = lambda x, d: None if x is None or math.isnan(x) else round(float(x), d)
-        return dict(path=self.path, label=self.label, p_female=nan(self.p_female, 4),
+        return dict(path=self.path, label=self.label, kind=self.kind, p_female=nan(self.p_female, 4),
                     speech_seconds=nan(self.speech_seconds, 2), error=self.error)
 
 @dataclass
@@ -248,6 +259,7 @@ class _Block:
     fallback:np.ndarray|None=None # image of the most voiced window when no window is kept (else None)
     fallback_count:int=0 # its voiced frames
     end:int=0 # sample where its core ends (at the last block: the recording's length)
+    energy:float=0. # sum of the squared samples of its core
 
 # %% ../nbs/06_deploy.ipynb #3b10d8c2
 def _window_starts(core_start:int, core_end:int, total:int|None, length:int, hop:int)->np.ndarray:
@@ -342,6 +354,26 @@ def onnx_session(graph:bytes, # a serialised ONNX model
     options.add_session_config_entry('session.intra_op.allow_spinning', '0')
     return ort.InferenceSession(graph, options, providers=onnx_providers(device))
 
+def load_detector(directory, # a speech/music/noise detector folder (`06a_detector`)
+                  features:FeatureConfig, # the classifier's features: the detector must read the same
+                  scale:ImageScale, # the classifier's image scale: the detector must read the same images
+                  device:str='auto', # see `onnx_providers`
+                 )->SimpleNamespace:
+    "The detector in `directory` as an ONNX Runtime session reading the classifier's very images; `ModelFileError` when it cannot."
+    fast = read_without_torch(directory)
+    if fast is None: raise ModelFileError(f"{directory}: not a detector this version runs (config, checksum or ONNX Runtime missing)")
+    config, state = fast
+    if list(config.get('classes', [])) != DETECTOR_CLASSES: raise ModelFileError(f"{directory}: detector classes must be {DETECTOR_CLASSES}")
+    own = ImageScale.from_dict(config['image_scale'])
+    if FeatureConfig.from_dict(config['features']) != features or not np.allclose(own.low + own.high, list(scale.low) + list(scale.high), atol=1e-4):
+        raise ModelFileError(f"{directory}: the detector reads other images (features or image scale) than the model")
+    try:
+        session = onnx_session(onnx_audio_resnet(state, config['architecture'], len(DETECTOR_CLASSES)), device)
+        trial = session.run(None, {'x': np.zeros((1, 1, features.n_rows, features.n_frames), np.float32)})[0]
+    except Exception as e: raise ModelFileError(f"{directory}: the detector does not run: {_reason(e)}") from None
+    if trial.shape != (1, len(DETECTOR_CLASSES)): raise ModelFileError(f"{directory}: the detector gives {trial.shape[1]} outputs, not 3")
+    return SimpleNamespace(directory=Path(directory), config=config, session=session)
+
 # %% ../nbs/06_deploy.ipynb #06b4e163
 class GenderClassifier:
     "A trained gender classifier: `predict` a file or array, `predict_many` files in batches, `segment` a recording."
@@ -351,6 +383,7 @@ class GenderClassifier:
                  voicing:Voicing=Voicing(), # settings of the voiced-speech test
                  backend:str='auto', # 'onnxruntime' (without PyTorch) when possible, or 'torch'
                  device:str='auto', # 'cpu', 'cuda' or 'auto' (CUDA when ONNX Runtime has it; the PyTorch backend runs on the CPU)
+                 detector='default', # speech/music/noise detector folder; 'default': the shipped one (when it reads this model's images); None: off
                 ):
         directory = Path(model) if model is not None else default_model_dir()
         if (model is None and not (directory/'config.json').exists()) or (model is not None and not directory.is_dir()):
@@ -377,6 +410,14 @@ class GenderClassifier:
         except (ValueError, KeyError, TypeError) as e: raise ModelFileError(f"{directory}: cannot honour config: {e}") from None
         except Exception as e: raise ModelFileError(f"{directory}: the network does not accept the images: {_reason(e)}") from None
         self.female = self.classes.index('female')
+        self.detector = None
+        if detector is not None:
+            shipped = detector == 'default'
+            folder = default_detector_dir() if shipped else Path(detector)
+            if not (shipped and not (folder/'config.json').exists()):
+                try: self.detector = load_detector(folder, self.features, self.scale, device)
+                except ModelFileError:
+                    if not shipped: raise  # the shipped one reads the shipped model's images; a model with others goes without it
 
     @classmethod
     def load(cls, path=None, **kwargs):
@@ -446,6 +487,23 @@ def p_female(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
     p = np.exp(z); p /= p.sum(axis=-1, keepdims=True)
     return p[..., self.female]
 
+@patch
+def window_kinds(self:GenderClassifier, images:np.ndarray, # (n, rows, frames) uint8, as `logits` takes them
+                 batch_size:int=64, # images per network call
+                )->np.ndarray:
+    "The detector's probabilities (n, 3) of `DETECTOR_CLASSES` (music, noise, speech) for each window image."
+    out = []
+    for i in range(0, len(images), batch_size):
+        z = self.detector.session.run(None, {'x': images[i:i + batch_size, None].astype(np.float32)/255})[0].astype(np.float64)
+        p = np.exp(z - z.max(axis=1, keepdims=True)); out.append(p/p.sum(axis=1, keepdims=True))
+    return np.concatenate(out) if out else np.zeros((0, len(DETECTOR_CLASSES)))
+
+@patch
+def _scores(self:GenderClassifier, images:np.ndarray)->np.ndarray:
+    "What `_verdict` weighs for each window: its logits, then (with the detector on) its music/noise/speech probabilities."
+    logits = self.logits(images)
+    return logits if self.detector is None else np.concatenate([logits, self.window_kinds(images)], axis=1)
+
 # %% ../nbs/06_deploy.ipynb #542efa06
 @dataclass
 class _Job:
@@ -456,6 +514,7 @@ class _Job:
     speech:float=0. # seconds of speech (voice plus the short pauses within it)
     images:np.ndarray|None=None # images for the network (None: no speech or error)
     long:bool=False # longer than `long_seconds`: to be streamed by `_finish_stream`
+    level_db:float=-math.inf # RMS level of the recording (dBFS): silence or noise, when nothing in it is voiced
 
 # %% ../nbs/06_deploy.ipynb #383da476
 @patch
@@ -481,7 +540,8 @@ def _analyse_block(self:GenderClassifier, block:tuple, keep_fraction:float=MIN_W
     fallback, best = None, 0
     if not kept.any() and len(counts) and counts.max() > 0:
         best = int(counts.max()); fallback = self._images(clips(np.array([int(counts.argmax())])))
-    return _Block(core_lo, core, starts, counts, kept, images, fallback, best, core_end)
+    core_samples = seg[max(0, core_start - seg_start):core_end - seg_start].astype(np.float64)
+    return _Block(core_lo, core, starts, counts, kept, images, fallback, best, core_end, float(np.dot(core_samples, core_samples)))
 
 # %% ../nbs/06_deploy.ipynb #a56d2327
 MAX_CHANNELS = 8 # in a 2-D array, the axis this short or shorter holds the channels
@@ -510,6 +570,10 @@ def audio_array(source, # samples: a numpy array or torch tensor, 1-D, or 2-D as
     return resample(np.clip(audio, -1, 1).astype(np.float32), int(sr), rate)
 
 # %% ../nbs/06_deploy.ipynb #2e908879
+def _level_db(audio:np.ndarray)->float:
+    "RMS level of `audio` in dBFS (-inf for digital silence)."
+    with np.errstate(divide='ignore'): return float(10*np.log10(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else -math.inf
+
 @patch
 def _prepare(self:GenderClassifier, source, sr:int|None=None)->_Job:
     "Read and analyse one file or array up to the network; never raises."
@@ -525,7 +589,7 @@ def _prepare(self:GenderClassifier, source, sr:int|None=None)->_Job:
                 chunks.close(); return _Job(path, long=True)
         voiced = voiced_frames(audio, rate, self.voicing)
         regions = speech_regions(voiced, self.voicing)
-        job = _Job(path, voiced=voiced_seconds(voiced, self.voicing), speech=speech_seconds(regions, self.voicing))
+        job = _Job(path, voiced=voiced_seconds(voiced, self.voicing), speech=speech_seconds(regions, self.voicing), level_db=_level_db(audio))
         if job.voiced < self.voicing.min_speech: return job
         g = _grid(self.voicing, rate)
         if (regions[-1, 1] - 1 - regions[0, 0])*g.hop + g.length <= SHORT_FACTOR*self.features.clip_samples:
@@ -539,12 +603,19 @@ def _prepare(self:GenderClassifier, source, sr:int|None=None)->_Job:
 # %% ../nbs/06_deploy.ipynb #47b87202
 @patch
 def _verdict(self:GenderClassifier, job:_Job, logits:np.ndarray|None)->Prediction:
-    "The prediction for a prepared recording from the logits of its images (mean of the logits)."
+    "The prediction for a prepared recording from the `_scores` of its windows: the mean logits of its speech windows."
     if job.error: return Prediction(job.path, 'error', math.nan, math.nan, job.error)
     seconds = round(job.speech, 2)
-    if logits is None or len(logits) == 0: return Prediction(job.path, 'no speech', math.nan, seconds)
+    if logits is None or len(logits) == 0:
+        return Prediction(job.path, 'no speech', math.nan, seconds, kind='noise' if job.level_db > SILENCE_DBFS else 'silence')
+    logits, kinds = logits[:, :len(self.classes)], logits[:, len(self.classes):]
+    if kinds.shape[1]:  # the detector's verdict: only speech windows are gendered
+        speech = kinds[:, DETECTOR_CLASSES.index('speech')] >= 0.5
+        if speech.mean() < SPEECH_SHARE or not speech.any():
+            return Prediction(job.path, 'no speech', math.nan, 0., kind='music' if kinds[:, 0].sum() >= kinds[:, 1].sum() else 'noise')
+        logits = logits[speech]
     p = float(self.p_female(logits.mean(axis=0)))
-    return Prediction(job.path, 'female' if p >= 0.5 else 'male', p, seconds)
+    return Prediction(job.path, 'female' if p >= 0.5 else 'male', p, seconds, kind='speech')
 
 @patch
 def _stream_blocks(self:GenderClassifier, source, keep_fraction:float=MIN_WINDOW_VOICED, pool=None)->Iterator[_Block]:
@@ -556,19 +627,20 @@ def _stream_blocks(self:GenderClassifier, source, keep_fraction:float=MIN_WINDOW
 
 @patch
 def _finish_stream(self:GenderClassifier, job:_Job, pool=None)->Prediction:
-    "Classify a long recording block by block: the mean of the logits of its voiced windows."
+    "Classify a long recording block by block, as `_verdict` a short one."
     try:
-        total, n, voiced, best, fallback = np.zeros(len(self.classes)), 0, [], 0, None
-        for block in self._stream_blocks(job.path, pool=pool):
-            voiced.append(block.voiced)
-            if len(block.images): total += self.logits(block.images).sum(axis=0); n += len(block.images)
+        scores, voiced, best, fallback, energy, end = [], [], 0, None, 0., 0
+        for block in self._stream_blocks(job.path, pool=pool):  # an hour's scores are 7,200 rows: kept
+            voiced.append(block.voiced); energy += block.energy; end = block.end
+            if len(block.images): scores.append(self._scores(block.images))
             elif block.fallback is not None and block.fallback_count > best: best, fallback = block.fallback_count, block.fallback
         voiced = np.concatenate(voiced) if voiced else np.zeros(0, bool)
         regions = speech_regions(voiced, self.voicing)
         job.voiced, job.speech = voiced_seconds(voiced, self.voicing), speech_seconds(regions, self.voicing)
+        job.level_db = 10*math.log10(energy/end) if energy > 0 else -math.inf
         if job.voiced < self.voicing.min_speech: return self._verdict(job, None)
-        if n == 0 and fallback is not None: return self._verdict(job, self.logits(fallback))
-        return self._verdict(job, (total/max(n, 1))[None])
+        if not scores and fallback is not None: return self._verdict(job, self._scores(fallback))
+        return self._verdict(job, np.concatenate(scores) if scores else None)
     except Exception as e: return _failed(job.path, e)
 
 # %% ../nbs/06_deploy.ipynb #1a9d3188
@@ -610,7 +682,7 @@ def predict(self:GenderClassifier, source, # audio file path, or samples (numpy 
         with single_threaded_math(), ThreadPoolExecutor(1) as pool: prediction = self._finish_stream(job, pool)
     elif job.error or job.images is None: prediction = self._verdict(job, None)
     else:
-        try: prediction = self._verdict(job, self.logits(job.images))
+        try: prediction = self._verdict(job, self._scores(job.images))
         except Exception as e: prediction = _failed(job.path, e)
     if prediction.label == 'error': raise AudioError(prediction.path, prediction.error.removeprefix(f"{prediction.path}: "))
     return prediction
@@ -647,12 +719,12 @@ def auto_workers(n_files:int|None)->int:
 # %% ../nbs/06_deploy.ipynb #7c0c3fd2
 @patch
 def _worker_pool(self:GenderClassifier, workers:int):
-    "A pool of `workers` processes preparing files."
+    "A pool of `workers` processes preparing files (they need neither network nor detector)."
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     method = 'fork' if 'fork' in mp.get_all_start_methods() and 'torch' not in sys.modules else 'forkserver' \
         if 'forkserver' in mp.get_all_start_methods() else 'spawn'
-    state = {k: v for k, v in self.__dict__.items() if k not in ('network', 'session')}
+    state = {k: v for k, v in self.__dict__.items() if k not in ('network', 'session', 'detector')}
     return ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=_start_worker, initargs=(state,))
 
 # %% ../nbs/06_deploy.ipynb #b3e20b90
@@ -694,7 +766,7 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
             size = batch_size
             fill()  # the next batch is prepared while the network runs on this one
             ready = [j for j in jobs if j.images is not None]
-            try: logits = self.logits(np.concatenate([j.images for j in ready])) if ready else None
+            try: logits = self._scores(np.concatenate([j.images for j in ready])) if ready else None
             except Exception as e:
                 logits = None
                 for j in ready: j.error = _failed(j.path, e).error
@@ -747,7 +819,7 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
             min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
             switch_penalty:float=3., # cost of a change of label in `smooth_labels` (nats)
            )->list:
-    "Timeline of `source` as `Segment`s (female, male, no speech) covering the recording; raises `AudioError` on a bad file."
+    "Timeline of `source` as `Segment`s (female, male, music, noise, no speech) covering the recording; raises `AudioError` on a bad file."
     rate, length = self.features.sample_rate, self.features.clip_samples
     hop = round(WINDOW_HOP*rate)
     if not isinstance(source, (str, os.PathLike)):
@@ -760,11 +832,50 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
         for block in blocks:  # any window with a voiced frame counts
             voiced.append(block.voiced); total = max(total, block.end)
             if not len(block.images): continue
-            for s, z in zip(block.starts[block.kept], self.logits(block.images)):
+            for s, z in zip(block.starts[block.kept], self._scores(block.images)):
                 for slot in range(s//hop, -(-(s + length)//hop)):
                     slot_sum[slot] = slot_sum.get(slot, 0) + z; slot_n[slot] = slot_n.get(slot, 0) + 1
     voiced = np.concatenate(voiced) if voiced else np.zeros(0, bool)
-    return self._timeline(voiced, {k: slot_sum[k]/slot_n[k] for k in slot_sum}, total/rate, min_gap, min_duration, switch_penalty)
+    slots = {k: slot_sum[k]/slot_n[k] for k in slot_sum}
+    n = len(self.classes)
+    not_speech = self._not_speech_slots({k: v[n:] for k, v in slots.items()}, switch_penalty) if self.detector is not None else {}
+    g = _grid(self.voicing, rate)
+    for slot in not_speech:  # music and noise are not voices: their frames leave the speech regions
+        voiced[int(slot*WINDOW_HOP*rate)//g.hop:int((slot + 1)*WINDOW_HOP*rate)//g.hop] = False
+    timeline = self._timeline(voiced, {k: v[:n] for k, v in slots.items() if k not in not_speech}, total/rate, min_gap, min_duration, switch_penalty)
+    return _label_not_speech(timeline, not_speech, min_duration)
+
+@patch
+def _not_speech_slots(self:GenderClassifier, kinds:dict, # slot: mean detector probabilities of its windows
+                      switch_penalty:float=3., # cost of a change between speech and not speech (nats)
+                     )->dict:
+    "The slots that are not speech, smoothed in time (`smooth_labels`), each with its kind: 'music' or 'noise'."
+    order = sorted(kinds)
+    if not order: return {}
+    p = np.clip(np.array([kinds[k][DETECTOR_CLASSES.index('speech')] for k in order]), 1e-6, 1 - 1e-6)
+    speech = smooth_labels(np.log(p/(1 - p)), switch_penalty=switch_penalty)
+    return {k: 'music' if kinds[k][0] >= kinds[k][1] else 'noise' for k, s in zip(order, speech) if not s}
+
+def _label_not_speech(timeline:list, not_speech:dict, min_duration:float=1.)->list:
+    "`timeline` with its 'no speech' stretches split into music, noise and no speech, by slot; pieces shorter than `min_duration` join a neighbour."
+    out = []
+    for seg in timeline:
+        if seg.label != 'no speech' or not not_speech: out.append(seg); continue
+        first, last = int(seg.start//WINDOW_HOP), int(max(seg.start, seg.end - 1e-9)//WINDOW_HOP)
+        for slot in range(first, last + 1):
+            start, end = max(seg.start, slot*WINDOW_HOP), min(seg.end, (slot + 1)*WINDOW_HOP)
+            label = not_speech.get(slot, 'no speech')
+            if end <= start + 1e-9: continue
+            if out and out[-1].label == label and abs(out[-1].end - start) < 1e-6: out[-1] = dataclasses.replace(out[-1], end=round(end, 2))
+            else: out.append(Segment(round(start, 2), round(end, 2), label, math.nan))
+    merged = []
+    for seg in out:  # a short stretch of another non-speech kind between two of one kind is that kind
+        if merged and seg.label in ('music', 'noise', 'no speech') and merged[-1].label in ('music', 'noise', 'no speech') and \
+           (seg.end - seg.start < min_duration or merged[-1].label == seg.label):
+            keep = merged[-1].label if merged[-1].end - merged[-1].start >= seg.end - seg.start else seg.label
+            merged[-1] = Segment(merged[-1].start, seg.end, keep, math.nan)
+        else: merged.append(seg)
+    return merged
 
 # %% ../nbs/06_deploy.ipynb #332b9f2d
 @patch
@@ -847,7 +958,7 @@ def expand_paths(paths:Iterable, # files or folders
         yield from walk(p)
 
 # %% ../nbs/06_deploy.ipynb #ae58c31f
-CSV_HEADER = ['path', 'label', 'p_female', 'speech_seconds', 'error']
+CSV_HEADER = ['path', 'label', 'kind', 'p_female', 'speech_seconds', 'error']
 
 def format_prediction(p:Prediction, fmt:str='csv')->str:
     "One line (with its newline) for `p` in format `fmt` ('table', 'csv' or 'json')."
@@ -855,15 +966,15 @@ def format_prediction(p:Prediction, fmt:str='csv')->str:
     if fmt == 'json': return json.dumps(d, ensure_ascii=False) + '\n'
     num = lambda x, f: '' if x is None else format(x, f)
     if fmt == 'table':
-        if p.label == 'error': return f"{'error':<10} {'':>8} {'':>8}  {p.error}\n"
-        return f"{p.label:<10} {num(d['p_female'], '.3f'):>8} {num(d['speech_seconds'], '.2f'):>8}  {p.path}\n"
+        if p.label == 'error': return f"{'error':<10} {'':<8} {'':>8} {'':>8}  {p.error}\n"
+        return f"{p.label:<10} {p.kind:<8} {num(d['p_female'], '.3f'):>8} {num(d['speech_seconds'], '.2f'):>8}  {p.path}\n"
     out = io.StringIO()
-    csv.writer(out, lineterminator='\n').writerow([p.path, p.label, num(d['p_female'], '.4f'), num(d['speech_seconds'], '.2f'), p.error])
+    csv.writer(out, lineterminator='\n').writerow([p.path, p.label, p.kind, num(d['p_female'], '.4f'), num(d['speech_seconds'], '.2f'), p.error])
     return out.getvalue()
 
 def format_header(fmt:str)->str:
     "The header line of format `fmt` ('' for JSON lines)."
-    return {'csv': ','.join(CSV_HEADER) + '\n', 'table': f"{'label':<10} {'p_female':>8} {'speech_s':>8}  file\n"}.get(fmt, '')
+    return {'csv': ','.join(CSV_HEADER) + '\n', 'table': f"{'label':<10} {'kind':<8} {'p_female':>8} {'speech_s':>8}  file\n"}.get(fmt, '')
 
 # %% ../nbs/06_deploy.ipynb #3f86fc0f
 class ResultsFile:
@@ -898,7 +1009,7 @@ class ResultsFile:
         if self.fmt == 'csv':
             if not lines: lines = [format_header('csv').strip()]; self.journal.write_text(lines[0] + '\n')
             if lines[0].strip() != ','.join(CSV_HEADER): raise ValueError(f"not a genderaudio-predict CSV (header {lines[0][:60]!r}); --format says csv")
-            rows = ((r[0], r[4] if len(r) > 4 else '') for r in csv.reader(lines[1:]) if r)
+            rows = ((r[0], r[-1]) for r in csv.reader(lines[1:]) if r)
         else:
             try: records = [json.loads(line) for line in lines if line.strip()]
             except json.JSONDecodeError: raise ValueError("not genderaudio-predict JSON lines; --format says json") from None

@@ -6,7 +6,7 @@ import pytest
 from _inference_helpers import ROOT, make_model, run, command, write_clips, speech
 import soundfile as sf
 
-HEADER = 'path,label,p_female,speech_seconds,error'
+HEADER = 'path,label,kind,p_female,speech_seconds,error'
 
 
 @pytest.fixture(scope='module')
@@ -44,8 +44,8 @@ def test_csv_rows_in_input_order(model, clips, tmp_path):
     rows = list(csv.reader(io.StringIO(res.stdout)))
     assert ','.join(rows[0]) == HEADER
     assert [r[0] for r in rows[1:]] == list(map(str, args))
-    assert rows[2] == [str(missing), 'error', '', '', f"{missing}: no such file"]
-    for r in rows[1:]: assert r[1] in ('male', 'female') and 0 <= float(r[2]) <= 1 and float(r[3]) >= 0.1 or r[1] == 'error'
+    assert rows[2] == [str(missing), 'error', '', '', '', f"{missing}: no such file"]
+    for r in rows[1:]: assert r[1] in ('male', 'female') and r[2] == 'speech' and 0 <= float(r[3]) <= 1 and float(r[4]) >= 0.1 or r[1] == 'error'
     assert res.stderr.strip().splitlines() == ['genderaudio-predict: 1 file could not be classified']
 
 
@@ -54,9 +54,9 @@ def test_json_and_table_formats_and_folders(model, clips):
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert [r['path'] for r in rows] == [str(p) for p in sorted(clips)]
-    assert set(rows[0]) == {'path', 'label', 'p_female', 'speech_seconds', 'error'}
+    assert set(rows[0]) == {'path', 'label', 'kind', 'p_female', 'speech_seconds', 'error'}
     res = run('genderaudio-predict', clips[0], '--model', model)
-    assert res.returncode == 0 and res.stdout.splitlines()[0].split() == ['label', 'p_female', 'speech_s', 'file']
+    assert res.returncode == 0 and res.stdout.splitlines()[0].split() == ['label', 'kind', 'p_female', 'speech_s', 'file']
     assert res.stdout.splitlines()[1].split()[-1] == str(clips[0])
 
 
@@ -275,7 +275,7 @@ def test_m4a_and_video_files_are_read(model, tmp_path):
     rows = {Path(r[0]).name: r for r in list(csv.reader(io.StringIO(res.stdout)))[1:]}
     assert set(rows) == {'voice.m4a', 'clip.mp4', 'voice.wav'}
     for name in ('voice.m4a', 'clip.mp4'):
-        assert rows[name][1] == rows['voice.wav'][1] and abs(float(rows[name][2]) - float(rows['voice.wav'][2])) < 0.1, rows
+        assert rows[name][1:3] == rows['voice.wav'][1:3] and abs(float(rows[name][3]) - float(rows['voice.wav'][3])) < 0.1, rows
 
 
 def _textgrid_intervals(text:str)->list:

@@ -53,9 +53,9 @@ def test_cli_on_bad_corpus(model, corpus):
     assert 'Traceback' not in res.stderr
     assert f"{folder/'dir.wav'}: no audio files" in res.stderr
     rows = list(csv.reader(io.StringIO(res.stdout)))
-    assert rows[0] == ['path', 'label', 'p_female', 'speech_seconds', 'error']
+    assert rows[0] == ['path', 'label', 'kind', 'p_female', 'speech_seconds', 'error']
     assert [r[0] for r in rows[1:]] == [str(folder/name) for name in files]
-    for (name, exp), r in zip(files.items(), rows[1:]): _check(name, exp, r[1], r[4], r[0])
+    for (name, exp), r in zip(files.items(), rows[1:]): _check(name, exp, r[1], r[5], r[0])
 
 
 def test_cli_folder_skips_non_audio_and_directories(model, corpus):
