@@ -840,6 +840,8 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
     n = len(self.classes)
     not_speech = self._not_speech_slots({k: v[n:] for k, v in slots.items()}, switch_penalty) if self.detector is not None else {}
     g = _grid(self.voicing, rate)
+    sounding = {k for k in not_speech if voiced[int(k*WINDOW_HOP*rate)//g.hop:int((k + 1)*WINDOW_HOP*rate)//g.hop].any()}
+    not_speech = {k: v for k, v in not_speech.items() if k in sounding}  # a silent slot next to music stays 'no speech'
     for slot in not_speech:  # music and noise are not voices: their frames leave the speech regions
         voiced[int(slot*WINDOW_HOP*rate)//g.hop:int((slot + 1)*WINDOW_HOP*rate)//g.hop] = False
     timeline = self._timeline(voiced, {k: v[:n] for k, v in slots.items() if k not in not_speech}, total/rate, min_gap, min_duration, switch_penalty)
@@ -857,7 +859,7 @@ def _not_speech_slots(self:GenderClassifier, kinds:dict, # slot: mean detector p
     return {k: 'music' if kinds[k][0] >= kinds[k][1] else 'noise' for k, s in zip(order, speech) if not s}
 
 def _label_not_speech(timeline:list, not_speech:dict, min_duration:float=1.)->list:
-    "`timeline` with its 'no speech' stretches split into music, noise and no speech, by slot; pieces shorter than `min_duration` join a neighbour."
+    "`timeline` with its 'no speech' stretches split into music, noise and no speech by slot, then tidied as `min_duration` says."
     out = []
     for seg in timeline:
         if seg.label != 'no speech' or not not_speech: out.append(seg); continue
@@ -868,14 +870,21 @@ def _label_not_speech(timeline:list, not_speech:dict, min_duration:float=1.)->li
             if end <= start + 1e-9: continue
             if out and out[-1].label == label and abs(out[-1].end - start) < 1e-6: out[-1] = dataclasses.replace(out[-1], end=round(end, 2))
             else: out.append(Segment(round(start, 2), round(end, 2), label, math.nan))
-    merged = []
-    for seg in out:  # a short stretch of another non-speech kind between two of one kind is that kind
-        if merged and seg.label in ('music', 'noise', 'no speech') and merged[-1].label in ('music', 'noise', 'no speech') and \
-           (seg.end - seg.start < min_duration or merged[-1].label == seg.label):
-            keep = merged[-1].label if merged[-1].end - merged[-1].start >= seg.end - seg.start else seg.label
-            merged[-1] = Segment(merged[-1].start, seg.end, keep, math.nan)
-        else: merged.append(seg)
-    return merged
+    kinds, length = ('music', 'noise'), lambda seg: seg.end - seg.start
+    changed = True
+    while changed:  # a short gap inside music or noise is part of it; music or noise shorter than min_duration next to the other is the other
+        changed = False
+        for i in range(len(out) - 1):
+            a, b = out[i], out[i + 1]
+            c = out[i + 2] if i + 2 < len(out) else None
+            if a.label in kinds and b.label == 'no speech' and c is not None and c.label == a.label and length(b) < min_duration - 1e-9:
+                out[i:i + 3] = [Segment(a.start, c.end, a.label, math.nan)]
+            elif {a.label, b.label} <= set(kinds) and (a.label == b.label or min(length(a), length(b)) < min_duration - 1e-9):
+                out[i:i + 2] = [Segment(a.start, b.end, a.label if length(a) >= length(b) else b.label, math.nan)]
+            else: continue
+            changed = True; break
+    return out
+
 
 # %% ../nbs/06_deploy.ipynb #332b9f2d
 @patch
