@@ -602,13 +602,13 @@ def _prepare(self:GenderClassifier, source, sr:int|None=None)->_Job:
 
 # %% ../nbs/06_deploy.ipynb #47b87202
 @patch
-def _verdict(self:GenderClassifier, job:_Job, logits:np.ndarray|None)->Prediction:
+def _verdict(self:GenderClassifier, job:_Job, scores:np.ndarray|None)->Prediction:
     "The prediction for a prepared recording from the `_scores` of its windows: the mean logits of its speech windows."
     if job.error: return Prediction(job.path, 'error', math.nan, math.nan, job.error)
     seconds = round(job.speech, 2)
-    if logits is None or len(logits) == 0:
+    if scores is None or len(scores) == 0:
         return Prediction(job.path, 'no speech', math.nan, seconds, kind='noise' if job.level_db > SILENCE_DBFS else 'silence')
-    logits, kinds = logits[:, :len(self.classes)], logits[:, len(self.classes):]
+    logits, kinds = scores[:, :len(self.classes)], scores[:, len(self.classes):]
     if kinds.shape[1]:  # the detector's verdict: only speech windows are gendered
         speech = kinds[:, DETECTOR_CLASSES.index('speech')] >= 0.5
         if speech.mean() < SPEECH_SHARE or not speech.any():
@@ -840,10 +840,9 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
     n = len(self.classes)
     not_speech = self._not_speech_slots({k: v[n:] for k, v in slots.items()}, switch_penalty) if self.detector is not None else {}
     g = _grid(self.voicing, rate)
-    sounding = {k for k in not_speech if voiced[int(k*WINDOW_HOP*rate)//g.hop:int((k + 1)*WINDOW_HOP*rate)//g.hop].any()}
-    not_speech = {k: v for k, v in not_speech.items() if k in sounding}  # a silent slot next to music stays 'no speech'
-    for slot in not_speech:  # music and noise are not voices: their frames leave the speech regions
-        voiced[int(slot*WINDOW_HOP*rate)//g.hop:int((slot + 1)*WINDOW_HOP*rate)//g.hop] = False
+    frames = lambda slot: slice(int(slot*WINDOW_HOP*rate)//g.hop, int((slot + 1)*WINDOW_HOP*rate)//g.hop)  # a slot's voicing frames
+    not_speech = {k: v for k, v in not_speech.items() if voiced[frames(k)].any()}  # a silent slot next to music stays 'no speech'
+    for slot in not_speech: voiced[frames(slot)] = False  # music and noise are not voices: their frames leave the speech regions
     timeline = self._timeline(voiced, {k: v[:n] for k, v in slots.items() if k not in not_speech}, total/rate, min_gap, min_duration, switch_penalty)
     return _label_not_speech(timeline, not_speech, min_duration)
 
