@@ -36,6 +36,13 @@ def command(name:str)->list:
     return [sys.executable, '-c', f"import sys; from genderaudio.{module} import {func} as f; sys.argv[0] = {name!r}; sys.exit(f())"]
 
 
+def interruptible():
+    """For `Popen(preexec_fn=...)`: Ctrl-C (SIGINT) as a terminal delivers it, even when the test run itself was started in the
+    background, where the shell makes children ignore SIGINT (and Python then installs no KeyboardInterrupt handler)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run(name:str, *args, timeout:float=120, env:dict|None=None, **kwargs)->subprocess.CompletedProcess:
     "Run command `name` with `args`; never hangs the test run (a timeout fails the test)."
     full_env = {**os.environ, **(env or {})}

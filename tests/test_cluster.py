@@ -3,7 +3,7 @@ one process, a worker killed mid-run costing a retry and no row, and `--resume` 
 import csv, os, signal, subprocess, time
 from pathlib import Path
 import pytest
-from _inference_helpers import ROOT, run, command, write_clips, bad_corpus
+from _inference_helpers import ROOT, run, command, write_clips, bad_corpus, interruptible
 
 
 @pytest.fixture(scope='module')
@@ -56,7 +56,8 @@ def test_interrupted_clustered_run_then_resume(tmp_path):
     clips = write_clips(tmp_path/'clips', 400, seconds=0.5)
     out, journal = tmp_path/'results.csv', tmp_path/'results.csv.partial'
     args = [tmp_path/'clips', '--output', out, '--cluster', 'local:2', '--batch-size', '4']
-    proc = subprocess.Popen([*command('genderaudio-predict'), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([*command('genderaudio-predict'), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=interruptible)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if journal.exists() and journal.read_bytes().count(b'\n') > 40: break

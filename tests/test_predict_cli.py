@@ -3,7 +3,7 @@ the light import of the inference module, and `--output` surviving `kill -9` the
 import csv, io, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from _inference_helpers import ROOT, make_model, run, command, write_clips, speech
+from _inference_helpers import ROOT, make_model, run, command, write_clips, speech, interruptible
 import soundfile as sf
 
 HEADER = 'path,label,kind,p_female,speech_seconds,error'
@@ -176,7 +176,7 @@ def test_ctrl_c_keeps_finished_rows(model, tmp_path):
     write_clips(tmp_path/'clips', 200)
     out = tmp_path/'results.jsonl'
     proc = subprocess.Popen([*command('genderaudio-predict'), tmp_path/'clips', '--output', out, '--batch-size', '4', '--workers', '1',
-                             '--model', model], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             '--model', model], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     journal = tmp_path/'results.jsonl.partial'
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
