@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 from distributed import Client, LocalCluster, get_worker
 from distributed.diagnostics.plugin import WorkerPlugin
 from .features import atomic_write
-from .inference import GenderClassifier, Prediction, CSV_HEADER, default_model_dir, _error_line, _failed, _renamed
+from .inference import GenderClassifier, Prediction, CSV_HEADER, files_bar, default_model_dir, _error_line, _failed, _renamed
 
 
 # %% auto #0
@@ -122,11 +122,6 @@ def _named(paths:Iterable)->Iterator[tuple]:
     "`(path as given, absolute path)` of each path: the workers need absolute ones (their working folder may differ)."
     return ((str(p), os.path.abspath(p)) for p in paths)
 
-def _progress(progress:bool, total:int|None):
-    "A tqdm bar over files on stderr (drawing nothing when `progress` is False)."
-    from tqdm import tqdm
-    return tqdm(total=total, unit='file', file=sys.stderr, dynamic_ncols=True, mininterval=0.2, disable=not progress)
-
 def predict_on_cluster(paths:Iterable, # audio files, as the workers can read them (relative paths are made absolute here)
                        client:Client, # a Dask client (`dask_client`, or your own: SLURMCluster, KubeCluster, ...)
                        model=None, # model folder (None: the shipped model)
@@ -139,7 +134,7 @@ def predict_on_cluster(paths:Iterable, # audio files, as the workers can read th
     "`GenderClassifier.iter_predict` on a Dask cluster: the same rows, in input order, as they are ready."
     if total is None and hasattr(paths, '__len__'): total = len(paths)
     plugin = on_workers(client, model, device, detector)
-    with _progress(progress, total) as bar:
+    with files_bar(total, progress) as bar:
         for (path, full), p in _in_order(client, _predict_batch, _named(paths), batch_size, send=lambda n: n[1], plugin=plugin):
             if isinstance(p, Exception): p = Prediction(full, 'error', math.nan, math.nan, _task_error(full, p))
             bar.update(1)
@@ -168,7 +163,7 @@ def segment_on_cluster(paths:Iterable, # recordings, as the workers can read the
     "`(path, segments)` for every recording in order, or `(path, error line)` for one that failed: `segment` on a Dask cluster."
     if total is None and hasattr(paths, '__len__'): total = len(paths)
     plugin = on_workers(client, model, device, detector)
-    with _progress(progress, total) as bar:
+    with files_bar(total, progress) as bar:
         for (path, full), result in _in_order(client, _segment_batch, _named(paths), batch_size, send=lambda n: n[1], plugin=plugin, **options):
             if isinstance(result, Exception): result = _task_error(full, result)
             bar.update(1)

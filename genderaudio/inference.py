@@ -24,8 +24,8 @@ __all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SILENCE_DBFS', 'LONG
            'CSV_HEADER', 'SEGMENT_FORMATS', 'Voicing', 'periodicity', 'voiced_frames', 'voiced_seconds',
            'speech_regions', 'speech_seconds', 'default_model_dir', 'default_detector_dir', 'Prediction', 'Segment',
            'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'load_detector',
-           'GenderClassifier', 'audio_array', 'single_threaded_math', 'auto_workers', 'smooth_labels', 'expand_paths',
-           'format_prediction', 'format_header', 'ResultsFile', 'format_segments', 'segments_header']
+           'GenderClassifier', 'audio_array', 'single_threaded_math', 'auto_workers', 'files_bar', 'smooth_labels',
+           'expand_paths', 'format_prediction', 'format_header', 'ResultsFile', 'format_segments', 'segments_header']
 
 # %% ../nbs/06_deploy.ipynb #98834d39
 @dataclass(frozen=True)
@@ -728,6 +728,13 @@ def _worker_pool(self:GenderClassifier, workers:int):
     return ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=_start_worker, initargs=(state,))
 
 # %% ../nbs/06_deploy.ipynb #b3e20b90
+def files_bar(total:int|None, # files to do (None: unknown)
+              progress:bool=True, # False: a bar that draws nothing
+             ):
+    "The progress bar over files of `iter_predict` and the cluster's runs: tqdm on stderr."
+    from tqdm import tqdm
+    return tqdm(total=total, unit='file', file=sys.stderr, dynamic_ncols=True, mininterval=0.2, smoothing=0.05, disable=not progress)
+
 @patch
 def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
                  batch_size:int=64, # files per network call
@@ -738,10 +745,7 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
     "Predictions for `paths`, in order, as they are ready."
     if total is None and hasattr(paths, '__len__'): total = len(paths)
     if workers == 'auto': workers = auto_workers(total)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=total, unit='file', file=sys.stderr, dynamic_ncols=True, mininterval=0.2, smoothing=0.05)
+    bar = files_bar(total, progress)
     procs = self._worker_pool(workers) if workers else None
     streams = ThreadPoolExecutor(1, thread_name_prefix='genderaudio')  # long recordings: the next block is read meanwhile
     local = lambda p: _Done(self._prepare(p))
@@ -773,13 +777,13 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
             split = dict(zip(map(id, ready), np.split(logits, np.cumsum([len(j.images) for j in ready])[:-1]))) if logits is not None else {}
             for j in jobs:
                 pred = self._finish_stream(j, streams) if j.long else self._verdict(j, split.get(id(j)))
-                if bar is not None: bar.update(1)
+                bar.update(1)
                 yield pred
     finally:
         if procs is not None: procs.shutdown(wait=True, cancel_futures=True)
         streams.shutdown(wait=True, cancel_futures=True)
         threads.__exit__(None, None, None)
-        if bar is not None: bar.close()
+        bar.close()
 
 class _Done:
     "A finished 'future', for preparing in this process."
