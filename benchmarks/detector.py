@@ -82,16 +82,17 @@ def score(predictions:list, rows:list)->dict:
 
 
 def mixture(turn_speech, held_tracks:list, rng, seconds:float=300., sr:int=16000)->tuple:
-    "Samples, and the truth as (start, end, label) with labels female, male, music, noise: turns, music, noise and pauses."
+    "Samples; the truth as (start, end, label) with labels female, male, music, noise; and which 10 ms frames hold an audible voice."
     from genderaudio.detector import synthetic_noise, mix, excerpt
     from genderaudio.features import load_audio
     by_gender = {g: rows for g, rows in turn_speech.groupby('gender')}
     level = lambda x, db: (x*10**(db/20)/(np.sqrt(np.mean(np.square(x, dtype=np.float64))) + 1e-9)).astype(np.float32)
-    gender, pieces, truth, t = rng.choice(['female', 'male']), [], [], 0.
-    def add(audio, label):
+    gender, pieces, truth, t, voices = rng.choice(['female', 'male']), [], [], 0., []
+    def add(audio, label, voice=None):
         nonlocal t
         pieces.append(audio); start = t; t += len(audio)/sr
         if label: truth.append((start, t, label))
+        voices.append(voice if voice is not None else np.zeros(len(audio), np.float32))
     while t < seconds:
         r = rng.random()
         if r < 0.15: add(np.clip(level(excerpt(held_tracks[rng.integers(len(held_tracks))], rng.uniform(5, 20), sr, rng), -20), -1, 1), 'music')
@@ -101,15 +102,20 @@ def mixture(turn_speech, held_tracks:list, rng, seconds:float=300., sr:int=16000
             files = rows[rows.speaker == speaker].path.tolist()
             voice = np.concatenate([np.concatenate([level(load_audio(p, sr), -20), np.zeros(int(rng.uniform(0.2, 0.6)*sr), np.float32)])
                                     for p in rng.choice(files, size=min(len(files), int(rng.integers(1, 3))), replace=False)])
+            alone = voice
             if r > 0.85: voice = np.clip(mix(voice, excerpt(held_tracks[rng.integers(len(held_tracks))], len(voice)/sr + 1, sr, rng), 10.), -1, 1)
-            add(voice, gender); gender = 'male' if gender == 'female' else 'female'
+            add(voice, gender, alone); gender = 'male' if gender == 'female' else 'female'
         add(np.zeros(int(rng.uniform(0.3, 1.5)*sr), np.float32), '')
-    return np.concatenate(pieces), truth
+    voice = np.concatenate(voices); n = -(-len(voice)//160)
+    frames = np.zeros(n*160, np.float64); frames[:len(voice)] = voice
+    audible = 10*np.log10(np.mean(frames.reshape(n, 160)**2, axis=1) + 1e-12) > -50.  # 30 dB under the voices' level
+    return np.concatenate(pieces), truth, audible
 
 
-def frame_scores(said_segments:list, truth:list, duration:float, tolerance:float=0.5)->dict:
-    "The per-frame figures of one timeline (or of a list of (start, end, label)) against the truth."
+def frame_scores(said_segments:list, truth:list, duration:float, audible:np.ndarray, tolerance:float=0.5)->dict:
+    "The per-frame figures of one timeline (or of a list of (start, end, label)) against the truth (`audible`: frames of a voice above -50 dBFS)."
     grid = np.arange(0, duration, 0.01)
+    audible = np.resize(np.concatenate([audible, np.zeros(max(0, len(grid) - len(audible)), bool)]), len(grid))
     true = np.full(len(grid), '', object); said = np.full(len(grid), 'no speech', object)
     for s, e, label in truth: true[(grid >= s) & (grid < e)] = label
     for seg in said_segments: said[(grid >= seg[0]) & (grid < seg[1])] = seg[2]
@@ -122,7 +128,7 @@ def frame_scores(said_segments:list, truth:list, duration:float, tolerance:float
     hits = sum(any(abs(f - c) <= tolerance for f in found) for c in changes)
     false = sum(not any(abs(f - c) <= tolerance for c in changes) for f in found)
     share = lambda x: float(x.mean()) if len(x) else None  # None: no such frames in this mixture
-    return dict(speech_gendered=share(gendered[speech]), not_speech_gendered=share(gendered[other]),
+    return dict(speech_gendered=share(gendered[speech]), audible_speech_gendered=share(gendered[speech & audible]), not_speech_gendered=share(gendered[other]),
                 music_called_music=share(said[true == 'music'] == 'music'), noise_called_noise=share(said[true == 'noise'] == 'noise'),
                 gender_accuracy=share(said[speech & gendered] == true[speech & gendered]),
                 change_recall=hits/max(len(changes), 1), false_changes_per_5_min=false*300/duration)
@@ -168,11 +174,11 @@ def main():
     unheard = libri[libri.speaker_key.isin(set(alone.config.get('validation_speakers', [])))]
     results['mixtures'] = []
     for seed in range(args.mixtures):
-        audio, truth = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
+        audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
         duration = len(audio)/16000
-        entry = {name: frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, duration)
+        entry = {name: frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, duration, audible)
                  for name, clf in (('detector', with_detector), ('model_alone', alone))}
-        entry['energy_baseline'] = frame_scores(energy_timeline(audio), truth, duration)
+        entry['energy_baseline'] = frame_scores(energy_timeline(audio), truth, duration, audible)
         results['mixtures'].append(entry)
         print(f"mixture {seed}: " + json.dumps({k: {m: (round(v, 3) if v is not None else None) for m, v in e.items()} for k, e in entry.items()}), flush=True)
     results['mixtures_mean'] = {k: {m: float(np.mean([e[k][m] for e in results['mixtures'] if e[k][m] is not None]))

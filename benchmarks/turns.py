@@ -8,8 +8,13 @@ other gender, with pauses of 0.2-0.8 s between utterances and turns. Reported pe
 - gender frame accuracy on the speech (10 ms frames inside turns), and the share of speech given a gender;
 - gender changes found within 0.5 s of a true one (recall), changes found that are not true (per 5 minutes).
 
+The switch penalty trades the two kinds of turn against each other: on these long turns a higher one removes false
+changes, on short turns (`--turn-seconds 1.5 4`) it swallows real ones, so `segment` keeps 3.
+
     python benchmarks/turns.py --labels ../shared/data/librispeech_train100/labels.csv --mixtures 5
     python benchmarks/turns.py --min-gap 1 --name min_gap_1   # other settings of the timeline
+    python benchmarks/turns.py --switch-penalty 10 --name switch_10
+    python benchmarks/turns.py --turn-seconds 1.5 4 --name short_turns   # turns of 1.5-4 s: one cropped utterance each
 
 Results go to benchmarks/results/turns.json under `--name` (default: the model's folder name).
 """
@@ -25,16 +30,18 @@ RESULTS = Path(__file__).parent/'results'/'turns.json'
 SR = 16000
 
 
-def mixture(table, rng, seconds=300.):
-    "Samples of alternating-gender turns and the turns' (start, end, gender) in seconds."
+def mixture(table, rng, seconds=300., turn_seconds=None):
+    "Samples of alternating-gender turns and the turns' (start, end, gender) in seconds (`turn_seconds`: (lo, hi) crops of one utterance)."
     by_gender = {g: rows for g, rows in table.groupby('gender')}
     gender, pieces, turns, t = rng.choice(['female', 'male']), [], [], 0.
     while t < seconds:
         speaker = rng.choice(by_gender[gender].speaker.unique())
         files = by_gender[gender][by_gender[gender].speaker == speaker].path.tolist()
         start = t
-        for path in rng.choice(files, size=min(len(files), int(rng.integers(1, 3))), replace=False):
+        for path in rng.choice(files, size=1 if turn_seconds else min(len(files), int(rng.integers(1, 3))), replace=False):
             audio = load_audio(path, SR)
+            if turn_seconds:
+                n = int(rng.uniform(*turn_seconds)*SR); first = rng.integers(0, max(1, len(audio) - n)); audio = audio[first:first + n]
             pieces.append(audio); t += len(audio)/SR
             pause = np.zeros(int(rng.uniform(0.2, 0.8)*SR), np.float32); pieces.append(pause); t += len(pause)/SR
         turns.append((start, t - len(pieces[-1])/SR, gender))
@@ -68,6 +75,8 @@ def main():
     parser.add_argument('--mixtures', type=int, default=5)
     parser.add_argument('--min-gap', type=float, default=0.5)
     parser.add_argument('--min-duration', type=float, default=1.)
+    parser.add_argument('--switch-penalty', type=float, default=None, help="cost of a change of label (default: `segment`'s)")
+    parser.add_argument('--turn-seconds', type=float, nargs=2, default=None, help='short turns: one utterance cropped to LO-HI seconds')
     parser.add_argument('--name', default=None)
     args = parser.parse_args()
     classifier = GenderClassifier.load(args.model)
@@ -75,14 +84,15 @@ def main():
     unheard = corpus[corpus.key.isin(set(classifier.config.get('validation_speakers', [])))]
     runs = []
     for seed in range(args.mixtures):
-        audio, turns = mixture(unheard, np.random.default_rng(seed))
-        runs.append(score(classifier.segment(audio, SR, min_gap=args.min_gap, min_duration=args.min_duration), turns))
+        audio, turns = mixture(unheard, np.random.default_rng(seed), turn_seconds=args.turn_seconds)
+        options = dict(min_gap=args.min_gap, min_duration=args.min_duration) | ({} if args.switch_penalty is None else dict(switch_penalty=args.switch_penalty))
+        runs.append(score(classifier.segment(audio, SR, **options), turns))
         print(json.dumps(runs[-1]), flush=True)
     mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
     print('mean', json.dumps(mean))
     name = args.name or Path(classifier.directory).name
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results[name] = dict(model=str(classifier.directory), min_gap=args.min_gap, min_duration=args.min_duration, speakers=int(unheard.speaker.nunique()), mixtures=runs, mean=mean)
+    results[name] = dict(model=str(classifier.directory), min_gap=args.min_gap, min_duration=args.min_duration, switch_penalty=args.switch_penalty, turn_seconds=args.turn_seconds, speakers=int(unheard.speaker.nunique()), mixtures=runs, mean=mean)
     tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
 
 

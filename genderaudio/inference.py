@@ -19,13 +19,14 @@ from fastcore.script import call_parse, is_cli
 from .features import VERSION_OPTION, atomic_write, av_frames, AudioError, ModelFileError, FeatureConfig, ImageScale, check_file, prepare_clip, features, features_to_image, fix_length, _window, _reason
 
 # %% auto #0
-__all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SILENCE_DBFS', 'LONG_SECONDS', 'BLOCK_SECONDS', 'WINDOW_HOP',
-           'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS', 'DEVICES', 'MAX_CHANNELS', 'AUDIO_EXTENSIONS',
-           'CSV_HEADER', 'SEGMENT_FORMATS', 'Voicing', 'periodicity', 'voiced_frames', 'voiced_seconds',
-           'speech_regions', 'speech_seconds', 'default_model_dir', 'default_detector_dir', 'Prediction', 'Segment',
-           'read_without_torch', 'onnx_audio_resnet', 'onnx_providers', 'onnx_session', 'load_detector',
-           'GenderClassifier', 'audio_array', 'single_threaded_math', 'auto_workers', 'files_bar', 'smooth_labels',
-           'expand_paths', 'format_prediction', 'format_header', 'ResultsFile', 'format_segments', 'segments_header']
+__all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SPEECH_ODDS', 'SILENCE_DBFS', 'DETECTOR_CLIP_DB', 'LONG_SECONDS',
+           'BLOCK_SECONDS', 'WINDOW_HOP', 'SHORT_FACTOR', 'MIN_WINDOW_VOICED', 'FAST_FORMATS', 'DEVICES',
+           'MAX_CHANNELS', 'AUDIO_EXTENSIONS', 'CSV_HEADER', 'SEGMENT_FORMATS', 'Voicing', 'periodicity',
+           'voiced_frames', 'voiced_seconds', 'speech_regions', 'speech_seconds', 'default_model_dir',
+           'default_detector_dir', 'Prediction', 'Segment', 'read_without_torch', 'onnx_audio_resnet', 'onnx_providers',
+           'onnx_session', 'load_detector', 'GenderClassifier', 'audio_array', 'single_threaded_math', 'auto_workers',
+           'files_bar', 'smooth_labels', 'expand_paths', 'format_prediction', 'format_header', 'ResultsFile',
+           'format_segments', 'segments_header']
 
 # %% ../nbs/06_deploy.ipynb #98834d39
 @dataclass(frozen=True)
@@ -137,7 +138,9 @@ def default_detector_dir()->Path:
 
 DETECTOR_CLASSES = ['music', 'noise', 'speech'] # the detector's outputs, in order
 SPEECH_SHARE = 0.25 # a recording is speech when at least this share of its voiced windows is (and it has one)
+SPEECH_ODDS = 2. # in a timeline, a slot is speech unless the detector's smoothed odds against it beat 2:1 (speech over music)
 SILENCE_DBFS = -50. # a recording without voiced windows is 'silence' below this RMS level, else 'noise'
+DETECTOR_CLIP_DB = 6. # a model's image scale may cut at most this much (dB) off either end of a row of the detector's
 
 # %% ../nbs/06_deploy.ipynb #8f732375
 @dataclass
@@ -356,23 +359,28 @@ def onnx_session(graph:bytes, # a serialised ONNX model
 
 def load_detector(directory, # a speech/music/noise detector folder (`06a_detector`)
                   features:FeatureConfig, # the classifier's features: the detector must read the same
-                  scale:ImageScale, # the classifier's image scale: the detector must read the same images
+                  scale:ImageScale, # the classifier's image scale: its images are mapped onto the detector's own scale
                   device:str='auto', # see `onnx_providers`
                  )->SimpleNamespace:
-    "The detector in `directory` as an ONNX Runtime session reading the classifier's very images; `ModelFileError` when it cannot."
+    "The detector in `directory` as an ONNX Runtime session reading the classifier's images; `ModelFileError` when it cannot."
     fast = read_without_torch(directory)
     if fast is None: raise ModelFileError(f"{directory}: not a detector this version runs (config, checksum or ONNX Runtime missing)")
     config, state = fast
     if list(config.get('classes', [])) != DETECTOR_CLASSES: raise ModelFileError(f"{directory}: detector classes must be {DETECTOR_CLASSES}")
+    if FeatureConfig.from_dict(config['features']) != features: raise ModelFileError(f"{directory}: the detector reads other features than the model")
     own = ImageScale.from_dict(config['image_scale'])
-    if FeatureConfig.from_dict(config['features']) != features or not np.allclose(own.low + own.high, list(scale.low) + list(scale.high), atol=1e-4):
-        raise ModelFileError(f"{directory}: the detector reads other images (features or image scale) than the model")
+    low, high, own_low, own_high = (np.asarray(v, np.float64)[:, None] for v in (scale.low, scale.high, own.low, own.high))
+    gain, offset = (high - low)/(own_high - own_low), (low - own_low)/(own_high - own_low)  # row value -> the detector's row value
+    same = np.allclose(gain, 1, atol=1e-4) and np.allclose(offset, 0, atol=1e-4)  # the shipped pair: images used as they are
+    cut = max((low - own_low).max(), (own_high - high).max())  # what the model's images clip of the detector's rows
+    if cut > DETECTOR_CLIP_DB: raise ModelFileError(f"{directory}: the model's image scale cuts {cut:.0f} dB off the detector's (at most {DETECTOR_CLIP_DB:g})")
     try:
         session = onnx_session(onnx_audio_resnet(state, config['architecture'], len(DETECTOR_CLASSES)), device)
         trial = session.run(None, {'x': np.zeros((1, 1, features.n_rows, features.n_frames), np.float32)})[0]
     except Exception as e: raise ModelFileError(f"{directory}: the detector does not run: {_reason(e)}") from None
     if trial.shape != (1, len(DETECTOR_CLASSES)): raise ModelFileError(f"{directory}: the detector gives {trial.shape[1]} outputs, not 3")
-    return SimpleNamespace(directory=Path(directory), config=config, session=session)
+    return SimpleNamespace(directory=Path(directory), config=config, session=session,
+                           rescale=None if same else (gain.astype(np.float32), offset.astype(np.float32)))
 
 # %% ../nbs/06_deploy.ipynb #06b4e163
 class GenderClassifier:
@@ -383,7 +391,7 @@ class GenderClassifier:
                  voicing:Voicing=Voicing(), # settings of the voiced-speech test
                  backend:str='auto', # 'onnxruntime' (without PyTorch) when possible, or 'torch'
                  device:str='auto', # 'cpu', 'cuda' or 'auto' (CUDA when ONNX Runtime has it; the PyTorch backend runs on the CPU)
-                 detector='default', # speech/music/noise detector folder; 'default': the shipped one (when it reads this model's images); None: off
+                 detector='default', # speech/music/noise detector folder; 'default': the shipped one (when this model's images can be mapped onto its own); None: off
                 ):
         directory = Path(model) if model is not None else default_model_dir()
         if (model is None and not (directory/'config.json').exists()) or (model is not None and not directory.is_dir()):
@@ -417,7 +425,7 @@ class GenderClassifier:
             if not (shipped and not (folder/'config.json').exists()):
                 try: self.detector = load_detector(folder, self.features, self.scale, device)
                 except ModelFileError:
-                    if not shipped: raise  # the shipped one reads the shipped model's images; a model with others goes without it
+                    if not shipped: raise  # a model whose images the shipped detector cannot read goes without it
 
     @classmethod
     def load(cls, path=None, **kwargs):
@@ -494,7 +502,9 @@ def window_kinds(self:GenderClassifier, images:np.ndarray, # (n, rows, frames) u
     "The detector's probabilities (n, 3) of `DETECTOR_CLASSES` (music, noise, speech) for each window image."
     out = []
     for i in range(0, len(images), batch_size):
-        z = self.detector.session.run(None, {'x': images[i:i + batch_size, None].astype(np.float32)/255})[0].astype(np.float64)
+        x = images[i:i + batch_size, None].astype(np.float32)/255
+        if self.detector.rescale is not None: x = np.clip(x*self.detector.rescale[0] + self.detector.rescale[1], 0, 1)  # a model with its own scale
+        z = self.detector.session.run(None, {'x': x})[0].astype(np.float64)
         p = np.exp(z - z.max(axis=1, keepdims=True)); out.append(p/p.sum(axis=1, keepdims=True))
     return np.concatenate(out) if out else np.zeros((0, len(DETECTOR_CLASSES)))
 
@@ -731,9 +741,13 @@ def _worker_pool(self:GenderClassifier, workers:int):
 def files_bar(total:int|None, # files to do (None: unknown)
               progress:bool=True, # False: a bar that draws nothing
              ):
-    "The progress bar over files of `iter_predict` and the cluster's runs: tqdm on stderr."
+    "The progress bar over files of `iter_predict` and the cluster's runs: tqdm on stderr, its clock started by the first file done."
     from tqdm import tqdm
-    return tqdm(total=total, unit='file', file=sys.stderr, dynamic_ncols=True, mininterval=0.2, smoothing=0.05, disable=not progress)
+    class FilesBar(tqdm):
+        def update(self, n=1):
+            if not self.n: self.reset()  # start-up (worker processes, the first batch) would make the first ETA 100 times too long
+            return super().update(n)
+    return FilesBar(total=total, unit='file', file=sys.stderr, dynamic_ncols=True, mininterval=0.2, smoothing=0.05, disable=not progress)
 
 @patch
 def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
@@ -775,9 +789,10 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
                 logits = None
                 for j in ready: j.error = _failed(j.path, e).error
             split = dict(zip(map(id, ready), np.split(logits, np.cumsum([len(j.images) for j in ready])[:-1]))) if logits is not None else {}
-            for j in jobs:
-                pred = self._finish_stream(j, streams) if j.long else self._verdict(j, split.get(id(j)))
-                bar.update(1)
+            preds = [None if j.long else self._verdict(j, split.get(id(j))) for j in jobs]
+            bar.update(sum(p is not None for p in preds))  # a batch's clips are done together: counted together, not read mid-batch
+            for j, pred in zip(jobs, preds):
+                if pred is None: pred = self._finish_stream(j, streams); bar.update(1)
                 yield pred
     finally:
         if procs is not None: procs.shutdown(wait=True, cancel_futures=True)
@@ -858,7 +873,7 @@ def _not_speech_slots(self:GenderClassifier, kinds:dict, # slot: mean detector p
     order = sorted(kinds)
     if not order: return {}
     p = np.clip(np.array([kinds[k][DETECTOR_CLASSES.index('speech')] for k in order]), 1e-6, 1 - 1e-6)
-    speech = smooth_labels(np.log(p/(1 - p)), switch_penalty=switch_penalty)
+    speech = smooth_labels(np.log(p/(1 - p)) + np.log(SPEECH_ODDS), switch_penalty=switch_penalty)
     return {k: 'music' if kinds[k][0] >= kinds[k][1] else 'noise' for k, s in zip(order, speech) if not s}
 
 def _label_not_speech(timeline:list, not_speech:dict, min_duration:float=1.)->list:
