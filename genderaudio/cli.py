@@ -139,6 +139,7 @@ def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patte
                         recursive:bool=False, # also the recordings in subfolders of the folders given
                         min_gap:float=0.5, # pauses shorter than this (s) inside a turn belong to it
                         min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
+                        switch_penalty:float=3., # cost (nats) of a change of label: higher for long turns (fewer false changes), lower for short ones
                         model:str=None, # model folder (default: the model shipped with the package)
                         device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
                         cluster:str=None, # run on a Dask cluster ([cluster] extra): local:N worker processes, a scheduler address (tcp://host:8786) or a scheduler file
@@ -146,7 +147,7 @@ def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patte
                         quiet:bool=False, # no progress bar (it shows on stderr only when that is a terminal)
                         version:Annotated[bool, VERSION_OPTION]=False, # print the version and exit
                        ):
-    "Label the stretches of recordings by speaker gender (female, male, no speech). Exit status 0: all done; 1: one failed; 2: usage."
+    "Label the stretches of recordings: female, male, music, noise or no speech. Exit status 0: all done; 1: one failed; 2: usage."
     prog = 'genderaudio-segment'
     fmt = format or ('csv' if output else 'table')
     if not paths: return _usage(prog, "no recordings given")
@@ -170,7 +171,7 @@ def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patte
     target = lambda f: Path(output)/f"{Path(f).stem}.{fmt}"
     todo = [f for f in files if not (resume and target(f).exists())]
     several, n_failed, progress = len(files) > 1 and not output, 0, not quiet and sys.stderr.isatty() and len(todo) > 1
-    options = dict(min_gap=min_gap, min_duration=min_duration)
+    options = dict(min_gap=min_gap, min_duration=min_duration, switch_penalty=switch_penalty)
     with contextlib.ExitStack() as stack:
         client = _connected(stack, engine, cluster, prog)
         if client is False: return 1
