@@ -13,7 +13,8 @@ channel it heard. Reported per group, as balanced accuracy:
 Every test clip's p_female is kept, so that calibration (ECE, reliability, temperature) is judged and fitted on
 voices the models never heard (`05_evaluate`).
 
-    python benchmarks/loco.py --corpora-root ../shared/data --recipe base
+    python benchmarks/loco.py --corpora-root ../shared/data --recipe pitch   # the shipped recipe
+    python benchmarks/loco.py --recipe base   # the recipe shipped before, without pitch moves
     python benchmarks/loco.py --recipe pitch --groups acted_emotion baved --seed 1
     python benchmarks/loco.py --recipe permissive   # what `genderaudio-train --licences permissive` gives
 
@@ -49,11 +50,12 @@ GROUPS = {  # held-out group: the corpora held out together (each big corpus alo
     'asian_languages': ['lotus_thai_subset', 'hindi_digits_iiith', 'vietnamese_fuv'],
     'german_armenian': ['audiomnist_speechbrain6', 'armenian_asr_small'],
 }
-RECIPES = {  # name: `train_model` settings on top of the shipped ones
-    'base': dict(),  # the shipped recipe: log-mel to 4 kHz, augment_audio, short windows 0.5, MixUp 0.4, balanced draws
-    'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept
-    'unbalanced': dict(balance=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
-    'permissive': dict(licences=['permissive']),  # only corpora whose licence lets the model be redistributed (corpora.csv)
+RECIPES = {  # name: `train_model` settings on top of its defaults (log-mel to 4 kHz, short windows 0.5, MixUp 0.4, balanced draws)
+    'base': dict(pitch_shift=False),  # channels only (augment_audio): the recipe shipped before the pitch moves
+    'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept: shipped
+    'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
+    'permissive': dict(licences=['permissive']),  # what `genderaudio-train --licences permissive` gives: the shipped recipe on the redistributable corpora
+    'permissive_base': dict(licences=['permissive'], pitch_shift=False),  # the same with the base recipe (measured before the pitch moves shipped)
 }
 HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
     'ravdess': re.compile(r'^\d\d-\d\d-0[36]-'),  # 03 happy, 06 fearful (of the emotions kept)
@@ -125,7 +127,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'),
                         help='folder holding the corpus folders (default: $GENDERAUDIO_CORPORA)')
-    parser.add_argument('--recipe', default='base', choices=list(RECIPES))
+    parser.add_argument('--recipe', default='pitch', choices=list(RECIPES))
     parser.add_argument('--groups', nargs='+', default=list(GROUPS), choices=list(GROUPS))
     parser.add_argument('--epochs', type=int, default=5)
     parser.add_argument('--seed', type=int, default=42, help='not 42: results as RECIPE_sSEED')

@@ -242,7 +242,7 @@ def genderaudio_train(
     epochs:int=5, # epochs
     lr:float=None, # learning rate (default: lr_find)
     augment:int=2, # augmented copies per clip/window
-    pitch_shift:bool_arg=False, # True: move women's pitch down and men's up on half the copies (for one corpus used on others)
+    pitch_shift:bool_arg=True, # move women's pitch down and men's up on half the copies, formants kept (the shipped recipe; False: off)
     short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     mixup:float=0.4, # MixUp's alpha (0: off)
     balance:bool_arg=True, # draw every corpus, and each gender within it, equally often

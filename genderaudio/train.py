@@ -460,7 +460,7 @@ def train_model(out, # folder for the trained model
                 lr:float|None=None, # learning rate (None: `lr_find`'s valley)
                 bs:int=64, # batch size
                 augment:int=2, # augmented copies of every clip/window
-                pitch_shift:bool=False, # `augment_voice` (pitch moved toward the other gender on half the copies), not `augment_audio`
+                pitch_shift:bool=True, # `augment_voice` (pitch moved toward the other gender on half the copies, the shipped recipe); False: `augment_audio`
                 short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
                 mixup:float=0.4, # MixUp's alpha (0: off)
                 balance:bool=True, # draw every corpus, and each gender within it, equally often (`balance_weights`)

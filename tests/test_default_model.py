@@ -14,8 +14,8 @@ def _labels()->dict:
 
 
 # The six readers of my_wavs were never trained on. Across corpora the shipped recipe is right on about 96 % of clips
-# (leave-one-corpus-out; LibriSpeech, these readers' corpus, 0.91), so one of six may be wrong: 2691, a woman whose
-# voice sits in the male pitch range, is called male (p_female 0.23) by the model trained on fourteen corpora.
+# (leave-one-corpus-out; LibriSpeech, these readers' corpus, 0.93), so one of six may be wrong: 2691, a woman whose
+# voice sits in the male pitch range, is called male (p_female 0.17) by the model trained on fourteen corpora.
 MOST = 5
 
 def test_api_says_male_and_female_correctly():
@@ -44,7 +44,7 @@ def test_segment_a_conversation_of_two_readers(tmp_path):
     from genderaudio.inference import GenderClassifier
     labels = _labels()
     p = {r.path.split('/')[-1]: r.p_female for r in GenderClassifier().predict_many([ROOT/'my_wavs'/n for n in labels])}
-    # the clearest reader of each gender: a reader the model is unsure of (2691: p_female 0.71) sounds male in places
+    # the clearest reader of each gender: a reader the model is unsure of (2691) sounds male in places
     female = max((n for n, g in labels.items() if g == 'female'), key=p.get)
     male = min((n for n, g in labels.items() if g == 'male'), key=p.get)
     audio = np.concatenate([load_audio(ROOT/'my_wavs'/female), np.zeros(32000, np.float32), load_audio(ROOT/'my_wavs'/male)])
