@@ -54,7 +54,7 @@ RECIPES = {  # name: `train_model` settings on top of its defaults (log-mel to 4
     'base': dict(pitch_shift=False),  # channels only (augment_audio): the recipe shipped before the pitch moves
     'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept: shipped
     'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
-    'permissive': dict(licences=['permissive']),  # what `genderaudio-train --licences permissive` gives: the shipped recipe on the redistributable corpora
+    'permissive': dict(licences=['permissive'], pitch_shift=True),  # what `genderaudio-train --licences permissive` gives: the shipped recipe on the redistributable corpora
     'permissive_base': dict(licences=['permissive'], pitch_shift=False),  # the same with the base recipe (measured before the pitch moves shipped)
 }
 HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
