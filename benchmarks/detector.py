@@ -115,7 +115,7 @@ def mixture(turn_speech, held_tracks:list, rng, seconds:float=300., sr:int=16000
 def frame_scores(said_segments:list, truth:list, duration:float, audible:np.ndarray, tolerance:float=0.5)->dict:
     "The per-frame figures of one timeline (or of a list of (start, end, label)) against the truth (`audible`: frames of a voice above -50 dBFS)."
     grid = np.arange(0, duration, 0.01)
-    audible = np.resize(np.concatenate([audible, np.zeros(max(0, len(grid) - len(audible)), bool)]), len(grid))
+    audible = np.pad(audible, (0, max(0, len(grid) - len(audible))))[:len(grid)]
     true = np.full(len(grid), '', object); said = np.full(len(grid), 'no speech', object)
     for s, e, label in truth: true[(grid >= s) & (grid < e)] = label
     for seg in said_segments: said[(grid >= seg[0]) & (grid < seg[1])] = seg[2]
