@@ -15,16 +15,17 @@ def make_model(directory)->Path:
     "A model with random weights, the shipped architecture and log-mel features: the pipeline runs, verdicts are noise."
     import torch
     from genderaudio.model import build_network, save_model, DEFAULT_ARCHITECTURE
-    from genderaudio.features import LOGMEL, fit_image_scale, clip_features, synthetic_voice
+    from genderaudio.features import LOGMEL, fit_image_scale, clip_features
+    from genderaudio.audio import synthetic_voice
     torch.manual_seed(0)
     scale = fit_image_scale([clip_features(synthetic_voice(f0, 1., seed=s), LOGMEL) for f0 in (110, 220) for s in range(3)])
     return save_model(build_network(DEFAULT_ARCHITECTURE).eval(), directory, DEFAULT_ARCHITECTURE, LOGMEL, scale, ['female', 'male'])
 
 
-def speech(sr:int=16000)->np.ndarray:
-    "Real speech at `sr` Hz: a bundled example clip (a synthetic voice if it is missing)."
-    from genderaudio.features import load_audio, synthetic_voice
-    return load_audio(SPEECH, sr) if SPEECH.exists() else synthetic_voice(120, 4., sr)
+def speech(sample_rate:int=16000)->np.ndarray:
+    "Real speech at `sample_rate` Hz: a bundled example clip (a synthetic voice if it is missing)."
+    from genderaudio.audio import load_audio, synthetic_voice
+    return load_audio(SPEECH, sample_rate) if SPEECH.exists() else synthetic_voice(120, 4., sample_rate)
 
 
 def command(name:str)->list:
@@ -63,35 +64,35 @@ BAD_CORPUS = {
 
 def bad_corpus(folder)->dict:
     "Write the bad-input corpus into `folder` (nothing is committed: it is built at test time); returns `BAD_CORPUS`."
-    from genderaudio.features import resample
+    from genderaudio.audio import resample
     d = Path(folder); d.mkdir(parents=True, exist_ok=True)
-    voice, sr = speech(), 16000
+    voice, sample_rate = speech(), 16000
     rng = np.random.default_rng(0)
     (d/'empty.wav').write_bytes(b'')
     (d/'text.wav').write_text("this is not audio\n"*20)
     (d/'image.wav').write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(rng.integers(0, 256, 2000, dtype=np.uint8)))
-    sf.write(d/'header_only.wav', np.zeros(0, np.float32), sr, subtype='PCM_16')
-    sf.write(d/'full.tmp', voice, sr, format='WAV', subtype='PCM_16')
+    sf.write(d/'header_only.wav', np.zeros(0, np.float32), sample_rate, subtype='PCM_16')
+    sf.write(d/'full.tmp', voice, sample_rate, format='WAV', subtype='PCM_16')
     (d/'truncated.wav').write_bytes((d/'full.tmp').read_bytes()[:44 + 2*len(voice)//2 + 1]); (d/'full.tmp').unlink()
     (d/'random.flac').write_bytes(bytes(rng.integers(0, 256, 5000, dtype=np.uint8)))
     broken = voice.copy(); broken[100], broken[2000] = np.nan, np.inf
-    sf.write(d/'nan.wav', broken, sr, subtype='FLOAT')
-    sf.write(d/'u8.wav', voice, sr, subtype='PCM_U8')
-    sf.write(d/'pcm24.wav', voice, sr, subtype='PCM_24')
-    sf.write(d/'float32.wav', voice, sr, subtype='FLOAT')
-    sf.write(d/'stereo.wav', np.stack([voice, 0.5*voice], axis=1), sr, subtype='PCM_16')
-    sf.write(d/'8k.wav', resample(voice, sr, 8000), 8000, subtype='PCM_16')
-    sf.write(d/'96k.wav', resample(voice, sr, 96000), 96000, subtype='PCM_16')
-    sf.write(d/'20ms.wav', voice[sr:sr + sr//50], sr, subtype='PCM_16')
-    sf.write(d/'one_sample.wav', voice[sr:sr + 1], sr, subtype='PCM_16')
-    sf.write(d/'silence.wav', np.zeros(3*sr, np.float32), sr, subtype='PCM_16')
-    sf.write(d/'white_noise.wav', 0.3*rng.standard_normal(3*sr), sr, subtype='PCM_16')
-    sf.write(d/'noise_floor.wav', 3e-4*rng.standard_normal(3*sr), sr, subtype='PCM_16')
-    sf.write(d/'dc_offset.wav', 0.5*voice + 0.4, sr, subtype='PCM_16')
-    sf.write(d/'clipped.wav', np.clip(8*voice, -0.5, 0.5), sr, subtype='PCM_16')
-    sf.write(d/'quiet_-40dB.wav', 0.01*voice, sr, subtype='PCM_16')
-    sf.write(d/'wav_named.mp3', voice, sr, format='WAV', subtype='PCM_16')
-    sf.write(d/'naïve spéech – ü.wav', voice, sr, subtype='PCM_16')
+    sf.write(d/'nan.wav', broken, sample_rate, subtype='FLOAT')
+    sf.write(d/'u8.wav', voice, sample_rate, subtype='PCM_U8')
+    sf.write(d/'pcm24.wav', voice, sample_rate, subtype='PCM_24')
+    sf.write(d/'float32.wav', voice, sample_rate, subtype='FLOAT')
+    sf.write(d/'stereo.wav', np.stack([voice, 0.5*voice], axis=1), sample_rate, subtype='PCM_16')
+    sf.write(d/'8k.wav', resample(voice, sample_rate, 8000), 8000, subtype='PCM_16')
+    sf.write(d/'96k.wav', resample(voice, sample_rate, 96000), 96000, subtype='PCM_16')
+    sf.write(d/'20ms.wav', voice[sample_rate:sample_rate + sample_rate//50], sample_rate, subtype='PCM_16')
+    sf.write(d/'one_sample.wav', voice[sample_rate:sample_rate + 1], sample_rate, subtype='PCM_16')
+    sf.write(d/'silence.wav', np.zeros(3*sample_rate, np.float32), sample_rate, subtype='PCM_16')
+    sf.write(d/'white_noise.wav', 0.3*rng.standard_normal(3*sample_rate), sample_rate, subtype='PCM_16')
+    sf.write(d/'noise_floor.wav', 3e-4*rng.standard_normal(3*sample_rate), sample_rate, subtype='PCM_16')
+    sf.write(d/'dc_offset.wav', 0.5*voice + 0.4, sample_rate, subtype='PCM_16')
+    sf.write(d/'clipped.wav', np.clip(8*voice, -0.5, 0.5), sample_rate, subtype='PCM_16')
+    sf.write(d/'quiet_-40dB.wav', 0.01*voice, sample_rate, subtype='PCM_16')
+    sf.write(d/'wav_named.mp3', voice, sample_rate, format='WAV', subtype='PCM_16')
+    sf.write(d/'naïve spéech – ü.wav', voice, sample_rate, subtype='PCM_16')
     (d/'dir.wav').mkdir(exist_ok=True)
     return BAD_CORPUS
 
@@ -99,10 +100,10 @@ def bad_corpus(folder)->dict:
 def write_clips(folder, n:int, seconds:float=1.)->list:
     "`n` short speech clips `clip-00000.wav`... (cut from the example speech) in `folder`; returns their paths in order."
     d = Path(folder); d.mkdir(parents=True, exist_ok=True)
-    voice, sr, length = speech(), 16000, int(seconds*16000)
+    voice, sample_rate, length = speech(), 16000, int(seconds*16000)
     starts = np.linspace(0, len(voice) - length, 7).astype(int)
     paths = []
     for i in range(n):
         p = d/f"clip-{i:05d}.wav"
-        sf.write(p, voice[starts[i % 7]:starts[i % 7] + length], sr, subtype='PCM_16'); paths.append(p)
+        sf.write(p, voice[starts[i % 7]:starts[i % 7] + length], sample_rate, subtype='PCM_16'); paths.append(p)
     return paths

@@ -40,7 +40,7 @@ def test_cli_on_my_wavs_as_in_the_readme():
 def test_segment_a_conversation_of_two_readers(tmp_path):
     "A female and a male reader one after the other (2 s apart): two speech segments with the right labels."
     import numpy as np, soundfile as sf
-    from genderaudio.features import load_audio
+    from genderaudio.audio import load_audio
     from genderaudio.inference import GenderClassifier
     labels = _labels()
     p = {r.path.split('/')[-1]: r.p_female for r in GenderClassifier().predict_many([ROOT/'my_wavs'/n for n in labels])}
@@ -81,15 +81,15 @@ def test_tones_music_and_noise_get_no_gender(tmp_path):
     "What the shipped model used to gender (a 220 Hz square wave 'female 0.999', a 120 Hz sawtooth, a plucked melody, hums, noise): no gender, and a kind."
     import numpy as np, soundfile as sf
     from genderaudio.inference import GenderClassifier
-    from genderaudio.detector import _note, synthetic_music, synthetic_noise
-    sr, rng = 16000, np.random.default_rng(7)
-    t = np.arange(3*sr)/sr
+    from genderaudio.augment import _note, synthetic_music, synthetic_noise
+    sample_rate, rng = 16000, np.random.default_rng(7)
+    t = np.arange(3*sample_rate)/sample_rate
     sounds = {'square_220': 0.3*np.sign(np.sin(2*np.pi*220*t)), 'sawtooth_120': 0.3*(2*((120*t) % 1) - 1),
-              'pluck_melody': np.concatenate([_note(f, 0.4, sr, rng, 'pluck') for f in (262, 330, 392, 523, 392, 330, 262)]),
+              'pluck_melody': np.concatenate([_note(f, 0.4, sample_rate, rng, 'pluck') for f in (262, 330, 392, 523, 392, 330, 262)]),
               'hum_50': 0.2*sum(np.sin(2*np.pi*50*k*t)/k for k in range(1, 6)), 'sine_440': 0.3*np.sin(2*np.pi*440*t)}
-    sounds.update({f'music_{i}': synthetic_music(4., sr, rng) for i in range(10)})
-    sounds.update({f'noise_{i}': synthetic_noise(4., sr, rng) for i in range(10)})
-    for name, audio in sounds.items(): sf.write(tmp_path/f'{name}.wav', audio.astype(np.float32), sr)
+    sounds.update({f'music_{i}': synthetic_music(4., sample_rate, rng) for i in range(10)})
+    sounds.update({f'noise_{i}': synthetic_noise(4., sample_rate, rng) for i in range(10)})
+    for name, audio in sounds.items(): sf.write(tmp_path/f'{name}.wav', audio.astype(np.float32), sample_rate)
     results = GenderClassifier().predict_many([tmp_path/f'{name}.wav' for name in sounds])
     gendered = [(r.path.split('/')[-1], r.label, round(r.p_female, 3)) for r in results if r.label in ('female', 'male')]
     assert not gendered, gendered

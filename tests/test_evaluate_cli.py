@@ -44,7 +44,7 @@ def test_bad_labels_file_gives_one_clear_line(model, tmp_path):
     (tmp_path/'bad.csv').write_text('name,sex\na.wav,male\n')
     res = run('genderaudio-evaluate', tmp_path/'bad.csv', '--model', model)
     assert res.returncode != 0
-    assert 'needs a path (or file) column and a gender column' in res.stderr
+    assert 'lacks the column(s) gender, file (or path)' in res.stderr
     assert 'Traceback' not in res.stderr
 
 

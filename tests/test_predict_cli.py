@@ -250,19 +250,19 @@ def test_device_that_cannot_be_had_is_one_line(model, clips):
     assert run('genderaudio-predict', clips[0], '--device', 'cpu', '--model', model).returncode == 0
 
 
-def _encode(path, audio, sr=16000, video=False):
+def _encode(path, audio, sample_rate=16000, video=False):
     "Write `audio` as AAC in an m4a, or in an MP4 that also holds a small video track (PyAV's FFmpeg)."
     import av, numpy as np
     with av.open(str(path), 'w') as out:
         if video:
             picture = out.add_stream('mpeg4', rate=10); picture.width, picture.height, picture.pix_fmt = 64, 48, 'yuv420p'
-        sound = out.add_stream('aac', rate=sr, layout='mono')
+        sound = out.add_stream('aac', rate=sample_rate, layout='mono')
         if video:
-            for i in range(int(10*len(audio)/sr)):
+            for i in range(int(10*len(audio)/sample_rate)):
                 frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i % 255, np.uint8), format='rgb24')
                 for packet in picture.encode(frame): out.mux(packet)
             for packet in picture.encode(None): out.mux(packet)
-        frame = av.AudioFrame.from_ndarray(np.asarray(audio, np.float32)[None], format='fltp', layout='mono'); frame.rate = sr
+        frame = av.AudioFrame.from_ndarray(np.asarray(audio, np.float32)[None], format='fltp', layout='mono'); frame.rate = sample_rate
         for packet in [*sound.encode(frame), *sound.encode(None)]: out.mux(packet)
 
 

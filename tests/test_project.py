@@ -73,7 +73,7 @@ def test_make_readme_renders_like_nbdev(tmp_path):
     nb = tmp_path/'index.ipynb'
     nb.write_text(json.dumps(_nb([
         {'cell_type': 'markdown', 'source': '# Demo\n\n> One line.'},
-        {'cell_type': 'markdown', 'source': 'See [features](02_features.ipynb).'},
+        {'cell_type': 'markdown', 'source': 'See [features](03_features.ipynb).'},
         {'cell_type': 'code', 'source': '#| hide\nsecret = 1'},
         {'cell_type': 'code', 'source': '#| export\ndef f(): pass'},
         {'cell_type': 'code', 'source': '#| notest\nprint("hi")\n1+1',
@@ -118,7 +118,7 @@ def test_api_pages_open_with_an_executed_example():
         assert not any(o['output_type'] == 'error' for o in first['outputs']), f"{name}: the usage example stored an error"
 
 def test_notebook_figures_are_legible():
-    "No notebook draws its figures below 100 dpi (01_eda's 64 dpi plots had 9-pixel text)."
+    "No notebook draws its figures below 100 dpi (90_eda's 64 dpi plots had 9-pixel text)."
     for name, nb in _notebooks().items():
         source = '\n'.join(''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code')
         for dpi in re.findall(r"dpi['\"]?\s*[:=]\s*(\d+)", source): assert int(dpi) >= 100, f"{name}: dpi {dpi}"

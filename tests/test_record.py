@@ -17,8 +17,8 @@ def query_devices(device=None, kind=None):
 def rec(frames, samplerate=None, channels=1, dtype='float32', device=None):
     _calls[0] += 1
     if _calls[0] > int(os.environ.get('FAKE_TAKES', '1000')): raise KeyboardInterrupt  # the user presses Ctrl-C
-    clip, sr = sf.read(os.environ['FAKE_CLIP'], dtype='float32')
-    assert sr == samplerate, (sr, samplerate)
+    clip, sample_rate = sf.read(os.environ['FAKE_CLIP'], dtype='float32')
+    assert sample_rate == samplerate, (sample_rate, samplerate)
     return np.resize(clip, frames).reshape(-1, 1).repeat(channels, axis=1).astype(dtype)
 def wait(): pass
 '''
@@ -29,7 +29,7 @@ def setup(tmp_path_factory):
     d = tmp_path_factory.mktemp('record')
     (d/'fake').mkdir(); (d/'fake'/'sounddevice.py').write_text(FAKE)
     (d/'broken').mkdir(); (d/'broken'/'sounddevice.py').write_text("raise OSError('PortAudio library not found')\n")
-    from genderaudio.features import resample
+    from genderaudio.audio import resample
     sf.write(d/'voice48k.wav', resample(speech()[:3*16000], 16000, 48000), 48000, subtype='FLOAT')
     return d, make_model(d/'model')
 
@@ -96,7 +96,7 @@ def test_alsa_file_capture_as_microphone(setup, tmp_path):
     probe = subprocess.run([sys.executable, '-c', 'import sounddevice'], capture_output=True, timeout=60)
     if probe.returncode or not alsa.exists(): pytest.skip("needs PortAudio (libportaudio2) and ALSA")
     import numpy as np
-    from genderaudio.features import resample
+    from genderaudio.audio import resample
     d, model = setup
     resample(speech()[:3*16000], 16000, 48000).astype('<f4').tofile(tmp_path/'voice.raw')  # the rate and format PortAudio asks for
     (tmp_path/'asound.conf').write_text(f'<{alsa}>\npcm.!default {{\n type file\n slave.pcm "null"\n file "/dev/null"\n'
@@ -107,5 +107,5 @@ def test_alsa_file_capture_as_microphone(setup, tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stdout.splitlines()[1].split()[0] in ('female', 'male'), res.stdout
     saved = next((tmp_path/'takes').glob('recording-*.wav'))
-    recorded, sr = sf.read(saved, dtype='float32')
-    assert sr == 48000 and np.abs(recorded - np.fromfile(tmp_path/'voice.raw', '<f4')[:96000]).max() < 1e-3  # what the 'microphone' heard
+    recorded, sample_rate = sf.read(saved, dtype='float32')
+    assert sample_rate == 48000 and np.abs(recorded - np.fromfile(tmp_path/'voice.raw', '<f4')[:96000]).max() < 1e-3  # what the 'microphone' heard

@@ -34,7 +34,7 @@ def test_api_on_bad_corpus(model, corpus):
         results = clf.predict_many(paths, workers=workers, batch_size=4)
         assert [r.path for r in results] == list(map(str, paths))
         for (name, exp), r in zip(expected.items(), results): _check(name, exp, r.label, r.error, r.path)
-    from genderaudio.features import AudioError
+    from genderaudio.core import AudioError
     for (name, exp), path in zip(expected.items(), paths):  # one at a time too: an unusable file raises the batch's error line
         try: r = clf.predict(path)
         except AudioError as e: _check(name, exp, 'error', str(e), str(path)); continue
@@ -71,7 +71,7 @@ def test_cli_folder_skips_non_audio_and_directories(model, corpus):
 def test_segment_on_bad_inputs(model, corpus):
     "`segment`: a timeline covering the file, or an `AudioError` with one line naming the file; the command likewise."
     from genderaudio.inference import GenderClassifier
-    from genderaudio.features import AudioError
+    from genderaudio.core import AudioError
     folder, expected = corpus
     clf = GenderClassifier(model)
     for name, exp in expected.items():

@@ -13,7 +13,7 @@ same inputs:
    `> summary`, `show_doc` entries run for every exported function and class, hidden and exported cells
    removed, backticked names linked to their documentation. Two changes (`docs_procs.py`): cells flagged
    `#| data` or `#| notest` are not run, and of a cell nbdev runs only for its imports just the imports run.
-2. Each processed notebook becomes one HTML page (`00_data.ipynb` -> `data.html`, named as Quarto and
+2. Each processed notebook becomes one HTML page (`05_corpora.ipynb` -> `corpora.html`, named as Quarto and
    nbdev's doc links name it), with the Quarto cell options nbdev leaves (`echo`, `output`, `include`,
    `code-fold`) applied, plots embedded as images, and links to notebooks or to the hosted docs turned
    into links between the local pages.

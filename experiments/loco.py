@@ -1,0 +1,176 @@
+"""Leave-one-corpus-out (LOCO): the measure of every modelling choice.
+
+For each group of corpora a model is trained with `genderaudio.train.train_model` on all the other corpora and tested
+with `genderaudio.inference.GenderClassifier` on the group's recordings, none of whose speakers, language or
+channel it heard. Reported per group, as balanced accuracy:
+
+- per clip, clean and through a telephone channel (300-3400 Hz, 8 kHz, mu-law: `evaluate.telephone_copies`);
+- per speaker (the majority verdict over the speaker's clips, `evaluate.speaker_accuracy`);
+- the pitch-threshold baseline, fitted on three clips of every training speaker (`evaluate.fit_pitch_threshold`);
+- male and female recall on the high-arousal clips of the emotional corpora (RAVDESS happy and fearful, nEMO anger,
+  fear, happiness and surprise, BAVED emotion level 2), and balanced accuracy on clips with 0.3-0.8 s of speech.
+
+Every test clip's p_female is kept, so that calibration (ECE, reliability, temperature) is judged and fitted on
+voices the models never heard (`11_evaluate`).
+
+    python experiments/loco.py --corpora-root ../shared/data --recipe pitch   # the shipped recipe
+    python experiments/loco.py --recipe base   # the recipe shipped before, without pitch moves
+    python experiments/loco.py --recipe pitch --groups acted_emotion baved --seed 1
+    python experiments/loco.py --recipe permissive   # what `genderaudio-train --licences permissive` gives
+
+`permissive` trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
+the groups with no permissive corpus are all tested with one model (trained on every permissive corpus).
+
+The corpora are the folders of `--corpora-root` (default: $GENDERAUDIO_CORPORA) named in GROUPS; each group's
+corpora are held out together. One dataset of JPEG images is built per recipe and seed (with all corpora) in
+runs/loco/, and each group's model trains on its other corpora. Results accumulate in experiments/results/loco.json,
+one entry per recipe and seed (`RECIPE` for seed 42, else `RECIPE_sSEED`), each group replaced when rerun.
+"""
+import argparse, dataclasses, json, os, re, time
+from pathlib import Path
+import numpy as np, pandas as pd
+
+from genderaudio.evaluate import (classification_metrics, speaker_accuracy, telephone_copies, median_f0, fit_pitch_threshold, evaluate_files)
+from genderaudio.inference import GenderClassifier
+from genderaudio.corpora import training_sources, read_corpus_table, corpus_licence
+from genderaudio.features import LOGMEL
+from genderaudio.train import TrainConfig, train_model
+
+RESULTS = Path(__file__).parent/'results'/'loco.json'
+RUNS = Path('runs/loco')
+CORPUS_TABLE = Path(__file__).parent.parent/'corpora.csv'
+SUSPECT_LABELS = Path(__file__).parent.parent/'suspect_labels.csv'  # AudioMNIST_AZ speakers whose labels are doubtful (05_corpora)
+
+GROUPS = {  # held-out group: the corpora held out together (each big corpus alone, small ones by kind)
+    'audiomnist_az': ['audiomnist_az'],
+    'librispeech': ['librispeech_train100'],
+    'speechocean762': ['speechocean762'],
+    'english_accents': ['alnum_duke_accents', 'en_digits_dotun', 'vctk_autovc4'],
+    'acted_emotion': ['ravdess', 'nemo'],
+    'baved': ['baved'],
+    'asian_languages': ['lotus_thai_subset', 'hindi_digits_iiith', 'vietnamese_fuv'],
+    'german_armenian': ['audiomnist_speechbrain6', 'armenian_asr_small'],
+}
+RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4 kHz, short windows 0.5, MixUp 0.4, balanced draws)
+    'base': dict(pitch_shift=False),  # channels only (augment_audio): the recipe shipped before the pitch moves
+    'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept: shipped
+    'wide': dict(pitch_shift=True, feature_config=dataclasses.replace(LOGMEL, n_mels=80, fmax=8000.)),  # the shipped recipe on 80 mel bands to 8 kHz
+    'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
+    'permissive': dict(licences=['permissive'], pitch_shift=True),  # what `genderaudio-train --licences permissive` gives: the shipped recipe on the redistributable corpora
+    'permissive_base': dict(licences=['permissive'], pitch_shift=False),  # the same with the base recipe (measured before the pitch moves shipped)
+}
+HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
+    'ravdess': re.compile(r'^\d\d-\d\d-0[36]-'),  # 03 happy, 06 fearful (of the emotions kept)
+    'nemo': re.compile(r'_(anger|fear|happiness|surprised)_'),
+    'baved': re.compile(r'^\d+-[mf]-\d+-\d+-2-'),  # emotion level 2
+}
+
+
+def labelled_recordings(root:Path, corpora:list)->pd.DataFrame:
+    "Every recording of `corpora`: path, gender, speaker (`corpus/id`), corpus, and whether it is high-arousal."
+    sources = training_sources([root/c for c in corpora])
+    names = sources.path.map(lambda p: Path(p).name)
+    arousal = [bool(HIGH_AROUSAL[c].search(n)) if c in HIGH_AROUSAL else False for c, n in zip(sources.corpus, names)]
+    return pd.DataFrame(dict(path=sources.path, gender=sources.gender, speaker=sources.speaker_key,
+                             corpus=sources.corpus, high_arousal=arousal))
+
+
+def f0_table(table:pd.DataFrame, cache:Path)->pd.Series:
+    "Median F0 of every file of `table`, cached in a JSON file (librosa's YIN costs 10-30 ms a file)."
+    known = json.loads(cache.read_text()) if cache.exists() else {}
+    todo = [p for p in table.path if p not in known]
+    for p in todo: known[p] = median_f0(p)
+    if todo:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix('.tmp'); tmp.write_text(json.dumps(known)); tmp.replace(cache)
+    return table.path.map(lambda p: known[p])
+
+
+def speaker_balanced_accuracy(results:pd.DataFrame)->float:
+    "Balanced accuracy of the per-speaker majority verdicts."
+    speakers = speaker_accuracy(results)
+    return float(speakers.groupby('gender').majority_right.mean().mean())
+
+
+def score_group(classifier, test:pd.DataFrame, train_f0:pd.DataFrame, telephone_dir:Path, root:Path)->dict:
+    "Every LOCO figure of one held-out group, and its clips' p_female (clean and telephone)."
+    clean = evaluate_files(test, classifier, progress=False)
+    phone = evaluate_files(telephone_copies(test, telephone_dir), classifier, progress=False)
+    threshold = fit_pitch_threshold(train_f0.f0, train_f0.gender)
+    pitch = np.where(np.isnan(test.f0), 0.5, (test.f0.to_numpy() >= threshold).astype(float))
+    short = clean[(clean.speech_seconds >= 0.3) & (clean.speech_seconds <= 0.8)]
+    arousal = clean[clean.high_arousal]
+    entry = dict(clips=len(test), speakers=int(test.speaker.nunique()),
+                 clip=classification_metrics(clean.gender, clean.p_female),
+                 telephone=classification_metrics(phone.gender, phone.p_female),
+                 speaker=speaker_balanced_accuracy(clean[clean.error == '']),
+                 pitch=classification_metrics(test.gender, pitch), pitch_threshold_hz=threshold,
+                 short=classification_metrics(short.gender, short.p_female) if len(short) else None,
+                 high_arousal=classification_metrics(arousal.gender, arousal.p_female) if len(arousal) else None,
+                 by_corpus={c: classification_metrics(rows.gender, rows.p_female)['balanced_accuracy']
+                            for c, rows in clean.groupby('corpus')},
+                 predictions=dict(path=[os.path.relpath(p, root) for p in test.path], gender=list(test.gender),
+                                  corpus=list(test.corpus), speech_seconds=[round(float(s), 3) for s in clean.speech_seconds],
+                                  p_female=[None if np.isnan(p) else round(float(p), 5) for p in clean.p_female],
+                                  p_female_telephone=[None if np.isnan(p) else round(float(p), 5) for p in phone.p_female]),
+                 temperature=classifier.config['calibration']['temperature'])
+    return entry
+
+
+def save(name:str, group:str, entry:dict):
+    "Merge one group's entry into the results file, written atomically (other runs may have written meanwhile)."
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results.setdefault(name, {})[group] = entry
+    RESULTS.parent.mkdir(exist_ok=True)
+    tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'),
+                        help='folder holding the corpus folders (default: $GENDERAUDIO_CORPORA)')
+    parser.add_argument('--recipe', default='pitch', choices=list(RECIPES))
+    parser.add_argument('--groups', nargs='+', default=list(GROUPS), choices=list(GROUPS))
+    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--seed', type=int, default=42, help='not 42: results as RECIPE_sSEED')
+    parser.add_argument('--holdout', default='my_wavs/labels.csv', help="speakers never trained on (my_wavs' examples)")
+    parser.add_argument('--retrain', action='store_true', help='train again even if the group has a model')
+    args = parser.parse_args()
+    if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
+    root = Path(args.corpora_root).expanduser().absolute()
+    name = args.recipe + ('' if args.seed == 42 else f'_s{args.seed}')
+    every = [c for corpora in GROUPS.values() for c in corpora]
+    table = read_corpus_table(CORPUS_TABLE)
+    licences = RECIPES[args.recipe].get('licences')
+    usable = [c for c in every if not licences or corpus_licence(c, table)['licence_class'] in licences]
+    model_names = {}
+    for group in args.groups:
+        started = time.time()
+        trained_on = [c for c in every if c not in GROUPS[group] and c in usable]
+        model_dir = RUNS/name/model_names.setdefault(tuple(trained_on), group)/'model'  # groups trained on the same corpora share a model
+        print(f"== {name}: {group} held out ({', '.join(GROUPS[group])}); model {model_dir}", flush=True)
+        if not (model_dir/'config.json').exists() or args.retrain:
+            config = TrainConfig(epochs=args.epochs, seed=args.seed, **RECIPES[args.recipe])
+            train_model(model_dir, [root/c for c in trained_on], config, [args.holdout, SUSPECT_LABELS], CORPUS_TABLE,
+                        work_dir=RUNS/f'dataset_s{args.seed}', progress=False)
+        classifier = GenderClassifier.load(model_dir)
+        test = labelled_recordings(root, GROUPS[group])
+        test['f0'] = f0_table(test, RUNS/'f0.json').to_numpy()
+        train = labelled_recordings(root, trained_on)
+        train = train[~train.speaker.isin(set(classifier.config.get('validation_speakers', [])))].groupby('speaker').head(3)
+        train['f0'] = f0_table(train, RUNS/'f0.json').to_numpy()
+        entry = score_group(classifier, test, train[['gender', 'f0']], RUNS/'telephone'/group, root)
+        entry.update(corpora=GROUPS[group], trained_on=trained_on, recipe={k: str(v) for k, v in RECIPES[args.recipe].items()}, seed=args.seed,
+                     epochs=args.epochs, fit_seconds=classifier.config['training'].get('fit_seconds'),
+                     seconds=round(time.time() - started))
+        save(name, group, entry)
+        a = entry['high_arousal']
+        print(f"   per clip {entry['clip']['balanced_accuracy']:.3f}, telephone {entry['telephone']['balanced_accuracy']:.3f}, "
+              f"per speaker {entry['speaker']:.3f}, pitch {entry['pitch']['balanced_accuracy']:.3f}"
+              + (f", short {entry['short']['balanced_accuracy']:.3f} (n={entry['short']['n']})" if entry['short'] else '')
+              + (f", high arousal male/female recall {a['male_recall']:.3f}/{a['female_recall']:.3f}" if a else '')
+              + f" [{entry['seconds']} s]", flush=True)
+
+
+if __name__ == '__main__':
+    main()
