@@ -136,18 +136,11 @@ def log_mel(audio:np.ndarray, # samples, time on the last axis
     return db.astype(np.float32)
 
 # %% ../nbs/03_features.ipynb #59400b6d
-def _dct_matrix(n_out:int, n_in:int)->np.ndarray:
-    "Orthonormal DCT-II matrix (n_out, n_in), as scipy.fft.dct(norm='ortho')."
-    k, n = np.arange(n_out)[:, None], np.arange(n_in)[None, :]
-    basis = np.cos(np.pi*k*(2*n + 1)/(2*n_in))*np.sqrt(2/n_in)
-    basis[0] /= np.sqrt(2)
-    return basis.astype(np.float32)
-
 def mfc(audio:np.ndarray, # samples, time on the last axis
         cfg:FeatureConfig=ORIGINAL_MFC, # feature settings (kind='mfc')
        )->np.ndarray:
     "Mel-frequency cepstral coefficients, shape (..., n_mfc, frames), as librosa.feature.mfcc with the same settings."
-    coefficients = _dct_matrix(cfg.n_mfc, cfg.n_mels) @ log_mel(audio, cfg)
+    coefficients = scipy.fft.dct(log_mel(audio, cfg), type=2, norm='ortho', axis=-2)[..., :cfg.n_mfc, :]
     if cfg.lifter > 0:
         coefficients *= (1 + (cfg.lifter/2)*np.sin(np.pi*np.arange(1, cfg.n_mfc + 1)/cfg.lifter))[:, None].astype(np.float32)
     return coefficients
