@@ -81,7 +81,7 @@ def _atomic_write_json(path:Path, obj, indent:int|None=1):
     atomic_write(path, (json.dumps(obj, indent=indent) + '\n').encode())  # dumps uses the C encoder, dump does not
 
 # %% ../nbs/06_dataset.ipynb #cbe1cdf9
-class _Build:
+class _BuildSettings:
     "Everything a worker needs, shared once per worker instead of pickled with every chunk."
     def __init__(self, cfg, scale, out, augment=0, augment_fn=None, seed=0, hop_seconds=0.5,
                  window_longer_than=None, min_voiced=MIN_WINDOW_VOICED, short_windows=0., quality=JPEG_QUALITY, parent=None, fit_windows=8):
@@ -92,39 +92,39 @@ class _Build:
         self.augment_by_gender = augment_fn is not None and 'gender' in inspect.signature(augment_fn).parameters
         self.long_samples = int(round((2*cfg.clip_seconds if window_longer_than is None else window_longer_than)*cfg.sample_rate))
 
-_STATE:_Build|None = None
+_SETTINGS:_BuildSettings|None = None
 
 # %% ../nbs/06_dataset.ipynb #43b3d169
 def _image_name(base:str, start:float|None, copy:int)->str:
     "Image path (relative to the images folder) of a clip or window of the source whose stem is `base`."
     return base + (f"_w{int(round(start*1000)):06d}" if start is not None else '') + (f"_a{copy}" if copy else '') + '.jpg'
 
-def _pieces(task:dict, st:_Build)->list:
+def _pieces(task:dict, settings:_BuildSettings)->list:
     "Load a source and list its pieces: (start s or None, end s or None, copy, audio of the piece, trim it?)."
-    cfg = st.cfg
+    cfg = settings.cfg
     audio = load_audio(task['path'], cfg.sample_rate)
-    if task.get('windowed') and len(audio) > st.long_samples:
-        starts = speech_windows(audio, cfg, st.hop_seconds, st.min_voiced)
+    if task.get('windowed') and len(audio) > settings.long_samples:
+        starts = speech_windows(audio, cfg, settings.hop_seconds, settings.min_voiced)
         if not len(starts):
             raise AudioError(task['path'], f"no {cfg.clip_seconds:g} s window is mostly speech")
         windows = [(s/cfg.sample_rate, (s + cfg.clip_samples)/cfg.sample_rate, audio[s:s + cfg.clip_samples], False) for s in starts]
     else: windows = [(None, None, audio, True)]
-    return [(start, end, copy, piece, trim) for copy in range(st.augment + 1) for start, end, piece, trim in windows]
+    return [(start, end, copy, piece, trim) for copy in range(settings.augment + 1) for start, end, piece, trim in windows]
 
-def _piece_rng(st:_Build, key:str, start:float|None, copy:int)->np.random.Generator|None:
+def _piece_rng(settings:_BuildSettings, key:str, start:float|None, copy:int)->np.random.Generator|None:
     "The generator of augmented copy `copy` of a piece: a function of seed, source and window only."
     if not copy: return None
-    return np.random.default_rng([st.seed, zlib.crc32(key.encode()), copy, 0 if start is None else int(round(start*1000)) + 1])
+    return np.random.default_rng([settings.seed, zlib.crc32(key.encode()), copy, 0 if start is None else int(round(start*1000)) + 1])
 
-def _prepared(st:_Build, task:dict, start, copy:int, piece:np.ndarray, trim:bool)->np.ndarray:
+def _prepared(settings:_BuildSettings, task:dict, start, copy:int, piece:np.ndarray, trim:bool)->np.ndarray:
     "A piece of audio, augmented if it is a copy (some copies of windows cut short), prepared as `clip_features` would."
-    rng = _piece_rng(st, task['key'], start, copy)
-    if rng is not None and start is not None and st.short_windows and rng.random() < st.short_windows:
-        piece, trim = short_utterance(piece, rng, st.cfg.sample_rate), True
-    if rng is not None and st.augment_fn is not None:
-        by_gender = dict(gender=task['gender']) if st.augment_by_gender else {}
-        piece = np.asarray(st.augment_fn(piece.copy(), rng, **by_gender), dtype=np.float32)
-    return prepare_clip(piece, st.cfg, trim=trim, rng=rng)
+    rng = _piece_rng(settings, task['key'], start, copy)
+    if rng is not None and start is not None and settings.short_windows and rng.random() < settings.short_windows:
+        piece, trim = short_utterance(piece, rng, settings.cfg.sample_rate), True
+    if rng is not None and settings.augment_fn is not None:
+        by_gender = dict(gender=task['gender']) if settings.augment_by_gender else {}
+        piece = np.asarray(settings.augment_fn(piece.copy(), rng, **by_gender), dtype=np.float32)
+    return prepare_clip(piece, settings.cfg, trim=trim, rng=rng)
 
 # %% ../nbs/06_dataset.ipynb #924d26c9
 def _error(task:dict, e:Exception)->dict:
@@ -134,32 +134,32 @@ def _error(task:dict, e:Exception)->dict:
 
 def _build_chunk(tasks:list)->list:
     "Write the images of a chunk of sources that do not exist yet; return each source's entries or error."
-    st, results, pending = _STATE, [], []
+    settings, results, pending = _SETTINGS, [], []
     for task in tasks:
-        try: pieces = _pieces(task, st)
+        try: pieces = _pieces(task, settings)
         except Exception as e: results.append(_error(task, e)); continue
         entries = []
         for start, end, copy, piece, trim in pieces:
             image = _image_name(task['base'], start, copy)
             entries.append(dict(image=image, audio=task['audio'], corpus=task['corpus'], speaker=task['speaker'],
                                 gender=task['gender'], digit=task['digit'], start=start, end=end, augment=copy))
-            if not (st.out/image).exists(): pending.append((task, image, start, copy, piece, trim))
+            if not (settings.out/image).exists(): pending.append((task, image, start, copy, piece, trim))
         results.append(dict(key=task['key'], entries=entries, written=0))
     done = {r['key']: r for r in results}
     try:
-        prepared = [_prepared(st, t, *rest) for t, _, *rest in pending]
-        images = clip_images(prepared, st.cfg, st.scale)
+        prepared = [_prepared(settings, t, *rest) for t, _, *rest in pending]
+        images = clip_images(prepared, settings.cfg, settings.scale)
     except Exception:  # a bad clip (or augmentation) spoils the batch: find it clip by clip
         images = []
         for t, _, *rest in pending:
-            try: images.append(clip_images([_prepared(st, t, *rest)], st.cfg, st.scale)[0])
+            try: images.append(clip_images([_prepared(settings, t, *rest)], settings.cfg, settings.scale)[0])
             except Exception as e: images.append(None); done[t['key']].update(_error(t, e))
     for (task, image_name, *_), image in zip(pending, images):
         result = done[task['key']]
         if 'error' in result: continue
-        path = st.out/image_name
-        if path.parent not in st.folders: path.parent.mkdir(parents=True, exist_ok=True); st.folders.add(path.parent)
-        save_jpeg(image, path, st.quality)
+        path = settings.out/image_name
+        if path.parent not in settings.folders: path.parent.mkdir(parents=True, exist_ok=True); settings.folders.add(path.parent)
+        save_jpeg(image, path, settings.quality)
         result['written'] += 1
     for r in results:
         if 'error' in r: r.pop('entries', None); r.pop('written', None)
@@ -167,13 +167,13 @@ def _build_chunk(tasks:list)->list:
 
 def _chunk_features(tasks:list)->list:
     "Feature matrices of a chunk of sources (at most `fit_windows` evenly spaced windows each), for fitting the scale."
-    st, clips = _STATE, []
+    settings, clips = _SETTINGS, []
     for task in tasks:
-        try: pieces = [p for p in _pieces(task, st) if p[2] == 0]
+        try: pieces = [p for p in _pieces(task, settings) if p[2] == 0]
         except Exception: continue
-        keep = np.unique(np.linspace(0, len(pieces) - 1, min(len(pieces), st.fit_windows)).round().astype(int))
-        clips += [prepare_clip(pieces[i][3], st.cfg, trim=pieces[i][4]) for i in keep]
-    return [features(np.stack(clips[i:i + 64]), st.cfg) for i in range(0, len(clips), 64)]
+        keep = np.unique(np.linspace(0, len(pieces) - 1, min(len(pieces), settings.fit_windows)).round().astype(int))
+        clips += [prepare_clip(pieces[i][3], settings.cfg, trim=pieces[i][4]) for i in keep]
+    return [features(np.stack(clips[i:i + 64]), settings.cfg) for i in range(0, len(clips), 64)]
 
 # %% ../nbs/06_dataset.ipynb #f4e76881
 def _die_with_parent(parent:int|None):
@@ -192,10 +192,10 @@ def _one_blas_thread():
         return threadpool_limits(1)
     except Exception: return nullcontext()
 
-def _init_worker(state:_Build):
+def _init_worker(state:_BuildSettings):
     "Pool initializer: keep the build settings, one BLAS thread, die with the parent."
-    global _STATE, _LIMITS
-    _STATE, _LIMITS = state, _one_blas_thread()
+    global _SETTINGS, _LIMITS
+    _SETTINGS, _LIMITS = state, _one_blas_thread()
     _die_with_parent(state.parent)
 
 def default_workers()->int:
@@ -203,15 +203,15 @@ def default_workers()->int:
     return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
 
 # %% ../nbs/06_dataset.ipynb #8bcef7cf
-def _run_chunks(fn:Callable, chunks:list, state:_Build, workers:int):
+def _run_chunks(fn:Callable, chunks:list, state:_BuildSettings, workers:int):
     "Yield `fn(chunk)` for every chunk, in a pool of `workers` processes (in this process when `workers` <= 1)."
-    global _STATE
+    global _SETTINGS
     if workers <= 1 or len(chunks) <= 1:
-        previous, _STATE = _STATE, state
+        previous, _SETTINGS = _SETTINGS, state
         try:
             with _one_blas_thread():
                 for chunk in chunks: yield chunk, fn(chunk)
-        finally: _STATE = previous
+        finally: _SETTINGS = previous
         return
     import multiprocessing as mp, gc
     ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else None)
@@ -244,7 +244,7 @@ def fit_dataset_scale(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows
         warnings.warn(f"Fitting the image scale on all speakers: {e}")
         train = keyed
     sample = train.sample(min(n_clips, len(train)), random_state=seed)
-    state = _Build(cfg, None, '.', **build_kwargs)
+    state = _BuildSettings(cfg, None, '.', **build_kwargs)
     tasks = [dict(path=p, windowed=w) for p, w in zip(sample.path, sample.windowed)]
     workers = default_workers() if workers is None else workers
     chunks = [tasks[i::max(1, workers*4)] for i in range(max(1, workers*4))]
@@ -423,7 +423,7 @@ def build_mfc_dataset(sources:pd.DataFrame, # `SOURCE_COLUMNS` rows (`audiomnist
         journal_header, _ = _read_journal(maps/_JOURNAL)
         if journal_header is None:
             with open(maps/_JOURNAL, 'w') as f: f.write(json.dumps(header) + '\n')
-        state = _Build(cfg, scale, out, augment, augment_fn, seed, **window_kw)
+        state = _BuildSettings(cfg, scale, out, augment, augment_fn, seed, **window_kw)
         # big chunks spread numpy's per-call costs over more clips; enough of them keep every worker busy to the end
         chunk_size = chunk_size or min(64, max(16, len(todo)//(8*max(1, workers))))
         chunks = [todo[i:i + chunk_size] for i in range(0, len(todo), chunk_size)]

@@ -36,11 +36,11 @@ class Voicing:
 
 # %% ../nbs/02_speech.ipynb #d6f40b46
 @functools.lru_cache(maxsize=32)
-def _grid(v:Voicing, sample_rate:int)->SimpleNamespace:
+def _grid(voicing:Voicing, sample_rate:int)->SimpleNamespace:
     "Frame layout of the voicing test at sample rate `sample_rate`: decimation, hop, length and lags, in samples."
     q = max(1, sample_rate//8000); vsr = sample_rate/q
-    h, n = max(1, round(v.hop_seconds*vsr)), round(v.frame_seconds*vsr)
-    kmin, kmax = max(2, int(vsr//v.fmax)), int(math.ceil(vsr/v.fmin))
+    h, n = max(1, round(voicing.hop_seconds*vsr)), round(voicing.frame_seconds*vsr)
+    kmin, kmax = max(2, int(vsr//voicing.fmax)), int(math.ceil(vsr/voicing.fmin))
     import scipy.fft
     return SimpleNamespace(q=q, h=h, n=n, hop=h*q, length=n*q, kmin=kmin, kmax=kmax, sample_rate=sample_rate,
                            nfft=scipy.fft.next_fast_len(n + kmax + 1, real=True))
@@ -48,11 +48,11 @@ def _grid(v:Voicing, sample_rate:int)->SimpleNamespace:
 # %% ../nbs/02_speech.ipynb #f35b4fa0
 def periodicity(audio:np.ndarray, # mono samples
                 sample_rate:int, # sample rate
-                v:Voicing=Voicing(), # settings
+                voicing:Voicing=Voicing(), # settings
                )->tuple:
     "Level (dBFS) and pitch-period NCCF peak (0 when none qualifies) of each frame of `audio`."
     import scipy.fft
-    g, audio = _grid(v, sample_rate), np.asarray(audio, dtype=np.float32)
+    g, audio = _grid(voicing, sample_rate), np.asarray(audio, dtype=np.float32)
     n_frames = 0 if len(audio) < g.length else 1 + (len(audio) - g.length)//g.hop
     if n_frames == 0: return np.zeros(0, np.float32), np.zeros(0, np.float32)
     x = audio[:len(audio)//g.q*g.q]
@@ -67,7 +67,7 @@ def periodicity(audio:np.ndarray, # mono samples
     lowest = np.minimum.accumulate(nccf, axis=1)
     mid = nccf[:, g.kmin - 1:g.kmax]  # lags kmin..kmax
     peak = ((mid >= nccf[:, g.kmin - 2:g.kmax - 1]) & (mid >= nccf[:, g.kmin:g.kmax + 1])
-            & (mid - lowest[:, g.kmin - 1:g.kmax] >= v.prominence))
+            & (mid - lowest[:, g.kmin - 1:g.kmax] >= voicing.prominence))
     level = 10*np.log10(energy[:, -1].astype(np.float64)/g.n + 1e-12)
     return level.astype(np.float32), np.where(peak, mid, 0).max(axis=1).astype(np.float32)
 
@@ -80,37 +80,37 @@ def _drop_short_runs(mask:np.ndarray, min_run:int)->np.ndarray:
 
 def voiced_frames(audio:np.ndarray, # mono samples
                   sample_rate:int, # sample rate
-                  v:Voicing=Voicing(), # settings
+                  voicing:Voicing=Voicing(), # settings
                  )->np.ndarray:
     "Boolean mask of the voiced frames of `audio` (frame i starts at i*hop samples)."
-    level, peak = periodicity(audio, sample_rate, v)
+    level, peak = periodicity(audio, sample_rate, voicing)
     if len(level) == 0: return np.zeros(0, bool)
-    standing_out = level >= np.percentile(level, 10) + v.relaxed_lift_db
-    periodic = (peak >= v.threshold) | ((peak >= v.relaxed_threshold) & standing_out)
-    return _drop_short_runs((level > v.floor_dbfs) & periodic, v.min_run)
+    standing_out = level >= np.percentile(level, 10) + voicing.relaxed_lift_db
+    periodic = (peak >= voicing.threshold) | ((peak >= voicing.relaxed_threshold) & standing_out)
+    return _drop_short_runs((level > voicing.floor_dbfs) & periodic, voicing.min_run)
 
 def voiced_seconds(voiced:np.ndarray, # voiced-frame mask
-                   v:Voicing=Voicing(), # settings
+                   voicing:Voicing=Voicing(), # settings
                   )->float:
     "Seconds spanned by the voiced frames: each run of n frames spans (n-1) hops plus one frame."
     runs = int(np.count_nonzero(np.diff(voiced.astype(np.int8), prepend=0) == 1))
-    return float(voiced.sum()*v.hop_seconds + runs*(v.frame_seconds - v.hop_seconds))
+    return float(voiced.sum()*voicing.hop_seconds + runs*(voicing.frame_seconds - voicing.hop_seconds))
 
 # %% ../nbs/02_speech.ipynb #d76f88d5
 def speech_regions(voiced:np.ndarray, # voiced-frame mask
-                   v:Voicing=Voicing(), # settings (hop and max_gap)
+                   voicing:Voicing=Voicing(), # settings (hop and max_gap)
                   )->np.ndarray:
     "Frame ranges `[start, end)` (an (n, 2) array) of the stretches of speech in a voiced-frame mask."
     idx = np.flatnonzero(voiced)
     if len(idx) == 0: return np.zeros((0, 2), np.int64)
-    breaks = np.flatnonzero(np.diff(idx) > round(v.max_gap/v.hop_seconds))
+    breaks = np.flatnonzero(np.diff(idx) > round(voicing.max_gap/voicing.hop_seconds))
     return np.stack([idx[np.concatenate([[0], breaks + 1])], idx[np.concatenate([breaks, [len(idx) - 1]])] + 1], axis=1)
 
 def speech_seconds(regions:np.ndarray, # frame ranges from `speech_regions`
-                   v:Voicing=Voicing(), # settings
+                   voicing:Voicing=Voicing(), # settings
                   )->float:
     "Total seconds spanned by speech regions (a region of n frames spans (n-1) hops plus one frame)."
-    return float((regions[:, 1] - regions[:, 0]).sum()*v.hop_seconds + len(regions)*(v.frame_seconds - v.hop_seconds))
+    return float((regions[:, 1] - regions[:, 0]).sum()*voicing.hop_seconds + len(regions)*(voicing.frame_seconds - voicing.hop_seconds))
 
 # %% ../nbs/02_speech.ipynb #58090508
 MIN_WINDOW_VOICED = 0.2 # fraction of a window that must be voiced for the window to count
@@ -119,11 +119,11 @@ def window_voiced_frames(voiced:np.ndarray, # voiced-frame mask (`voiced_frames`
                          starts:np.ndarray, # window start samples
                          length:int, # window length in samples
                          sample_rate:int, # sample rate
-                         v:Voicing=Voicing(), # the settings `voiced` was made with
+                         voicing:Voicing=Voicing(), # the settings `voiced` was made with
                          first:int=0, # frame number of mask[0] (frame i starts at i*hop samples)
                         )->np.ndarray:
     "Voiced frames in each window: those whose centre lies inside it."
-    g = _grid(v, sample_rate)
+    g = _grid(voicing, sample_rate)
     cum = np.concatenate([[0], np.cumsum(voiced)])
     lo = np.clip(-(-(starts - g.length//2)//g.hop) - first, 0, len(voiced))
     hi = np.clip(-(-(starts + length - g.length//2)//g.hop) - first, 0, len(voiced))
@@ -131,9 +131,9 @@ def window_voiced_frames(voiced:np.ndarray, # voiced-frame mask (`voiced_frames`
 
 def is_speech_window(counts:np.ndarray, # `window_voiced_frames`
                      window_seconds:float, # window length
-                     v:Voicing=Voicing(), # voicing settings
+                     voicing:Voicing=Voicing(), # voicing settings
                      min_voiced:float=MIN_WINDOW_VOICED, # fraction of the window that must be voiced
                     )->np.ndarray:
     "Which windows are speech: at least `min_voiced` of their length voiced."
-    return counts*v.hop_seconds >= min_voiced*window_seconds
+    return counts*voicing.hop_seconds >= min_voiced*window_seconds
 
