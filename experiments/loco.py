@@ -16,6 +16,7 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --corpora-root ../shared/data --recipe pitch   # the shipped recipe
     python experiments/loco.py --recipe base   # the recipe shipped before, without pitch moves
     python experiments/loco.py --recipe pitch --groups acted_emotion baved --seed 1
+    python experiments/loco.py --recipe pitch --name pitch_new_code --groups librispeech   # rerun under another name
     python experiments/loco.py --recipe permissive   # what `genderaudio-train --licences permissive` gives
 
 `permissive` trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
@@ -54,6 +55,7 @@ GROUPS = {  # held-out group: the corpora held out together (each big corpus alo
 RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4 kHz, short windows 0.5, MixUp 0.4, balanced draws)
     'base': dict(pitch_shift=False),  # channels only (augment_audio): the recipe shipped before the pitch moves
     'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept: shipped
+    'formants': dict(formants=True),  # + the formants of half the copies scaled by up to 8 % either way (VTLP, `augment_vocal_tract`)
     'wide': dict(pitch_shift=True, feature_config=dataclasses.replace(LOGMEL, n_mels=80, fmax=8000.)),  # the shipped recipe on 80 mel bands to 8 kHz
     'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
     'permissive': dict(licences=['permissive'], pitch_shift=True),  # what `genderaudio-train --licences permissive` gives: the shipped recipe on the redistributable corpora
@@ -133,12 +135,13 @@ def main():
     parser.add_argument('--groups', nargs='+', default=list(GROUPS), choices=list(GROUPS))
     parser.add_argument('--epochs', type=int, default=5)
     parser.add_argument('--seed', type=int, default=42, help='not 42: results as RECIPE_sSEED')
+    parser.add_argument('--name', default=None, help='results under this name (default: RECIPE, or RECIPE_sSEED), e.g. to rerun a recipe after a change of code')
     parser.add_argument('--holdout', default='my_wavs/labels.csv', help="speakers never trained on (my_wavs' examples)")
     parser.add_argument('--retrain', action='store_true', help='train again even if the group has a model')
     args = parser.parse_args()
     if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
     root = Path(args.corpora_root).expanduser().absolute()
-    name = args.recipe + ('' if args.seed == 42 else f'_s{args.seed}')
+    name = args.name or args.recipe + ('' if args.seed == 42 else f'_s{args.seed}')
     every = [c for corpora in GROUPS.values() for c in corpora]
     table = read_corpus_table(CORPUS_TABLE)
     licences = RECIPES[args.recipe].get('licences')

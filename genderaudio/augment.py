@@ -15,7 +15,7 @@ from .features import import_librosa
 
 # %% auto #0
 __all__ = ['mu_law', 'telephone', 'mix', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender', 'augment_audio',
-           'augment_voice', 'synthetic_music', 'coloured_noise', 'synthetic_noise']
+           'augment_voice', 'augment_vocal_tract', 'synthetic_music', 'coloured_noise', 'synthetic_noise']
 
 # %% ../nbs/04_augment.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -80,19 +80,20 @@ def shift_pitch(audio:np.ndarray, # mono samples
                 semitones:float, # how far to move the pitch (negative: down)
                 sample_rate:int=16000, # sample rate
                 envelope_ms:float=1.5, # quefrency below which the log spectrum counts as envelope (formants)
+                formant_factor:float=1., # where the formants end up: 1 keeps them, 1.1 moves them 10 % up
                )->np.ndarray:
-    "Move the pitch by `semitones`, keeping the duration and the spectral envelope (formants) where they were."
-    if len(audio) < 2048 or semitones == 0: return np.asarray(audio, np.float32)  # too short for the phase vocoder
+    "Move the pitch by `semitones`, keeping the duration, and the spectral envelope (formants) where they were (or scaled by `formant_factor`)."
+    if len(audio) < 2048 or (semitones == 0 and formant_factor == 1): return np.asarray(audio, np.float32)  # too short for the phase vocoder
     factor = 2**(semitones/12)
-    shifted = import_librosa().effects.pitch_shift(np.asarray(audio, np.float32), sr=sample_rate, n_steps=semitones, n_fft=512, hop_length=128)
+    shifted = import_librosa().effects.pitch_shift(np.asarray(audio, np.float32), sr=sample_rate, n_steps=semitones, n_fft=512, hop_length=128) if semitones else np.asarray(audio, np.float32)
     _, _, spectrum = stft(shifted, sample_rate, nperseg=1024, noverlap=768)  # (bins, frames)
     cepstrum = np.fft.irfft(np.log(np.abs(spectrum) + 1e-9), axis=0)
     keep = int(envelope_ms*sample_rate/1000)
     cepstrum[keep:-keep + 1] = 0
     envelope = np.fft.rfft(cepstrum, axis=0).real  # the shifted sound's envelope: formants moved by `factor` too
-    position = np.minimum(np.arange(len(envelope))*factor, len(envelope) - 1)  # where bin k's formant went
+    position = np.minimum(np.arange(len(envelope))*factor/formant_factor, len(envelope) - 1)  # where the formant wanted at bin k is now
     low = np.floor(position).astype(int); high = np.minimum(low + 1, len(envelope) - 1); w = (position - low)[:, None]
-    wanted = envelope[low]*(1 - w) + envelope[high]*w  # the envelope moved back: the original formants
+    wanted = envelope[low]*(1 - w) + envelope[high]*w  # the envelope moved back (and scaled): the formants wanted
     _, out = istft(spectrum*np.exp(np.clip(wanted - envelope, -6, 6)), sample_rate, nperseg=1024, noverlap=768)
     return fix_length(out, len(audio), offset=0)
 
@@ -126,6 +127,17 @@ def augment_voice(audio:np.ndarray, # mono samples
     "`pitch_toward_other_gender` on half the copies, then a random channel (`augment_audio`)."
     if rng.random() < 0.5: audio = pitch_toward_other_gender(audio, rng, gender, sample_rate)
     return augment_audio(audio, rng, sample_rate)
+
+# %% ../nbs/04_augment.ipynb #8098efad
+def augment_vocal_tract(audio:np.ndarray, # mono samples
+                        rng:np.random.Generator, # random source (seed it for a reproducible dataset)
+                        gender:str, # the speaker's (the dataset builder passes it)
+                        sample_rate:int=16000, # sample rate
+                        max_change:float=0.08, # the largest formant scaling, up or down (women's formants sit about 15 % above men's)
+                       )->np.ndarray:
+    "Formants of half the copies scaled by up to `max_change` either way, pitch kept (vocal-tract length perturbation), then `augment_voice`."
+    if rng.random() < 0.5: audio = shift_pitch(audio, 0, sample_rate, formant_factor=1 + rng.uniform(-max_change, max_change))
+    return augment_voice(audio, rng, gender, sample_rate)
 
 # %% ../nbs/04_augment.ipynb #eb2ead7a
 def _note(f0:float, seconds:float, sample_rate:int, rng:np.random.Generator, shape:str)->np.ndarray:

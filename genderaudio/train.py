@@ -15,7 +15,7 @@ import numpy as np
 from .features import FeatureConfig, ImageScale, KINDS
 from .core import GENDERS
 from .corpora import (corpus_licence, corpus_summary, holdout_speakers, read_corpus_table, speaker_split, training_sources)
-from .augment import augment_audio, augment_voice
+from .augment import augment_audio, augment_voice, augment_vocal_tract
 from .dataset import build_mfc_dataset, read_maps
 from .model import resnet_settings
 from .features import LOGMEL
@@ -285,6 +285,7 @@ class TrainConfig:
     bs:int=64 # batch size
     augment:int=2 # augmented copies of every clip/window
     pitch_shift:bool=True # `augment_voice` (pitch moved toward the other gender on half the copies); False: `augment_audio`
+    formants:bool=False # also scale the formants of half the copies by up to 8 % (`augment_vocal_tract`; implies the pitch moves)
     short_windows:float=0.5 # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     mixup:float=0.4 # MixUp's alpha (0: off)
     balance:bool=True # draw every corpus, and each gender within it, equally often (`balance_weights`)
@@ -303,11 +304,15 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d:dict): return cls(**{**d, 'feature_config': FeatureConfig.from_dict(d['feature_config'])})
     @property
+    def augment_fn(self)->Callable:
+        "The augmentation these settings ask for."
+        return augment_vocal_tract if self.formants else augment_voice if self.pitch_shift else augment_audio
+    @property
     def dataset_name(self)->str:
         "The dataset folder these settings build: one per feature settings, augmentation and short-window share."
         fc = self.feature_config
         name = fc.kind if fc == KINDS.get(fc.kind) else f"{fc.kind}_{hashlib.sha256(json.dumps(fc.to_dict(), sort_keys=True).encode()).hexdigest()[:8]}"
-        return name + ('_pitch_shift' if self.pitch_shift else '') + (f'_sw{self.short_windows:g}' if self.short_windows else '')
+        return name + ('_formants' if self.formants else '_pitch_shift' if self.pitch_shift else '') + (f'_sw{self.short_windows:g}' if self.short_windows else '')
 
 
 # %% ../nbs/08_train.ipynb #2ad97e51
@@ -334,7 +339,7 @@ def train_model(out, # folder for the trained model
         classes = sources.corpus.map(lambda c: corpus_licence(c, table)['licence_class'])
         sources = sources[classes.isin(config.licences)].reset_index(drop=True)
         if not len(sources): raise ValueError(f"no training corpus has a licence class in {config.licences} (see the corpus table)")
-    augment_fn = augment_voice if config.pitch_shift else augment_audio
+    augment_fn = config.augment_fn
     work_dir = Path(work_dir)/config.dataset_name
     build_mfc_dataset(sources, out=work_dir/'mfc_dataset', maps=work_dir/'maps', cfg=cfg, augment=config.augment,
                       augment_fn=augment_fn, short_windows=config.short_windows, seed=seed, workers=workers, progress=progress)

@@ -1,0 +1,135 @@
+"""Does a pretrained speaker encoder know gender on voices our ResNets never heard? Leave-one-corpus-out.
+
+Every recording of the LOCO groups (`loco.py`'s GROUPS) is cut into the one-second windows the classifier uses (every
+0.5 s, those at least 20 % voiced; a clip shorter than a second padded), and each window becomes a d-vector with
+Resemblyzer's GE2E encoder (`genderaudio.encoder.VoiceEncoder`, run with ONNX Runtime). Then, for each group, a
+logistic regression on the windows' d-vectors is trained on the other groups' corpora (every corpus, and each gender
+within it, weighted equally; the speakers of my_wavs and suspect_labels.csv left out, as `loco.py` does) and tested on
+the group: a clip's log-odds is the mean over its windows. Reported per group, per clip (balanced accuracy, clean):
+
+- the encoder alone; per speaker (majority of the speaker's clips);
+- each LOCO run's ResNet (`loco.json`'s p_female of the same clips), and the two added (log-odds of the ResNet's
+  calibrated p_female plus the encoder's), as one model would add them;
+- the same sum only where the ResNet is unsure (p_female between 0.1 and 0.9), and the share of clips that are:
+  what running the encoder only when it is needed would give;
+- male and female recall on the high-arousal clips, and balanced accuracy on clips with 0.3-0.8 s of speech.
+
+Clips the ResNet gave no verdict (no speech) count as wrong for every column, as in `loco.py`.
+
+    pip download resemblyzer --no-deps -d /tmp/rz && unzip -o -q /tmp/rz/Resemblyzer-*.whl -d /tmp/rz   # the weights (Apache-2.0)
+    python experiments/voice_encoder.py --checkpoint /tmp/rz/resemblyzer/pretrained.pt --corpora-root ../shared/data
+
+The converted encoder and the windows' d-vectors are kept in runs/voice_encoder/; results go to
+experiments/results/voice_encoder.json.
+"""
+import argparse, json, os, time
+from pathlib import Path
+import numpy as np, pandas as pd
+
+from genderaudio.audio import load_audio, fix_length
+from genderaudio.corpora import holdout_speakers
+from genderaudio.encoder import VoiceEncoder, convert_resemblyzer
+from genderaudio.evaluate import classification_metrics
+from genderaudio.speech import voiced_frames, window_voiced_frames, is_speech_window
+from loco import GROUPS, labelled_recordings, SUSPECT_LABELS, speaker_balanced_accuracy
+
+RESULTS = Path(__file__).parent/'results'/'voice_encoder.json'
+RUNS = Path('runs/voice_encoder')
+HOLDOUT = Path(__file__).parent.parent/'my_wavs'/'labels.csv'
+SR, HOP = 16000, 8000
+
+
+def speech_windows(audio:np.ndarray)->np.ndarray:
+    "The one-second windows of `audio` the classifier would gender: every 0.5 s, at least 20 % voiced (all, if none is)."
+    audio = fix_length(audio, max(len(audio), SR))
+    starts = np.arange(0, len(audio) - SR + 1, HOP)
+    keep = is_speech_window(window_voiced_frames(voiced_frames(audio, SR), starts, SR, SR), 1.)
+    return np.stack([audio[s:s + SR] for s in starts[keep if keep.any() else slice(None)]])
+
+
+def window_dvectors(encoder:VoiceEncoder, paths:list, cache:Path)->tuple:
+    "(file index of each window, d-vectors) of every file, cached."
+    if cache.exists():
+        saved = np.load(cache)
+        if list(saved['paths']) == list(paths): return saved['files'], saved['dvectors']
+    files, dvectors, started = [], [], time.time()
+    for i, path in enumerate(paths):
+        e = encoder.embed(speech_windows(load_audio(path, SR))); files += [i]*len(e); dvectors.append(e)
+        if i % 1000 == 0: print(f'{i}/{len(paths)} files, {time.time() - started:.0f} s', flush=True)
+    files, dvectors = np.array(files), np.concatenate(dvectors)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache.with_suffix('.tmp.npz'), paths=np.array(paths), files=files, dvectors=dvectors); cache.with_suffix('.tmp.npz').replace(cache)
+    return files, dvectors
+
+
+def clip_log_odds(files:np.ndarray, dvectors:np.ndarray, table:pd.DataFrame, train:np.ndarray)->np.ndarray:
+    "Each clip's mean window log-odds of female from a logistic regression on the `train` clips' windows."
+    from sklearn.linear_model import LogisticRegression
+    per_file = 1/table[train].groupby(['corpus', 'gender']).path.transform('count')  # every corpus and gender alike...
+    weight = np.zeros(len(table)); weight[np.flatnonzero(train)] = per_file
+    windows = np.bincount(files, minlength=len(table))
+    w = (weight/np.maximum(windows, 1))[files]  # ...and every clip alike, however many windows it has
+    mask = w > 0
+    female = (table.gender.to_numpy() == 'female')[files]
+    probe = LogisticRegression(C=1., max_iter=3000).fit(dvectors[mask], female[mask], sample_weight=w[mask]/w[mask].mean())
+    return np.bincount(files, probe.decision_function(dvectors), minlength=len(table))/np.maximum(windows, 1)
+
+
+def figures(test:pd.DataFrame, p:np.ndarray)->dict:
+    "Per clip, per speaker, high-arousal and short-clip figures of p_female on `test`."
+    clips = test.assign(p_female=p)
+    arousal, short = clips[clips.high_arousal], clips[(clips.speech_seconds >= 0.3) & (clips.speech_seconds <= 0.8)]
+    m = classification_metrics(clips.gender, clips.p_female)
+    a = classification_metrics(arousal.gender, arousal.p_female) if len(arousal) else None
+    return dict(clip=m['balanced_accuracy'], speaker=speaker_balanced_accuracy(clips[~np.isnan(p)]),
+                high_arousal_male_recall=a and a['male_recall'], high_arousal_female_recall=a and a['female_recall'],
+                short=classification_metrics(short.gender, short.p_female)['balanced_accuracy'] if len(short) else None)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'), help='default: $GENDERAUDIO_CORPORA')
+    parser.add_argument('--checkpoint', help="Resemblyzer's pretrained.pt (converted once into runs/voice_encoder/encoder)")
+    parser.add_argument('--runs', nargs='+', default=['pitch', 'pitch_s1'], help="loco.json entries whose ResNet predictions to add the encoder to")
+    args = parser.parse_args()
+    if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
+    root, folder = Path(args.corpora_root).expanduser().absolute(), RUNS/'encoder'
+    if not (folder/'config.json').exists():
+        if not args.checkpoint: parser.error('give --checkpoint (Resemblyzer\'s pretrained.pt) for the first run')
+        convert_resemblyzer(args.checkpoint, folder)
+    table = labelled_recordings(root, [c for corpora in GROUPS.values() for c in corpora])
+    files, dvectors = window_dvectors(VoiceEncoder(folder), list(table.path), RUNS/'window_dvectors.npz')
+    held = holdout_speakers([HOLDOUT, SUSPECT_LABELS])
+    held = table.speaker.isin({f'{c}/{s}' for c, speakers in held.items() for s in speakers}).to_numpy()
+    loco = json.loads((Path(__file__).parent/'results'/'loco.json').read_text())
+    results = {}
+    for group, corpora in GROUPS.items():
+        in_group = table.corpus.isin(corpora).to_numpy()
+        z = clip_log_odds(files, dvectors, table, ~in_group & ~held)[in_group]
+        test = table[in_group].reset_index(drop=True)
+        entry = dict(clips=len(test), speakers=int(test.speaker.nunique()), trained_on=sorted(set(table.corpus[~in_group])))
+        relative = np.array([os.path.relpath(p, root) for p in test.path])
+        for run in args.runs:
+            if group not in loco.get(run, {}): continue
+            saved = pd.DataFrame(loco[run][group]['predictions']).set_index('path')
+            tested = np.isin(relative, saved.index)  # the clips that run tested (the suspect speakers, for one, were left out)
+            clips = test[tested].assign(speech_seconds=saved.speech_seconds.loc[relative[tested]].to_numpy())
+            resnet = saved.p_female.loc[relative[tested]].astype(float).to_numpy()  # None (no speech): NaN, counted wrong
+            zr, zv = np.log(np.clip(resnet, 1e-6, 1 - 1e-6)/np.clip(1 - resnet, 1e-6, 1)), z[tested]
+            unsure = (resnet > 0.1) & (resnet < 0.9)
+            answered = lambda zz: np.where(np.isnan(resnet), np.nan, 1/(1 + np.exp(-zz)))
+            entry[run] = dict(clips=len(clips), encoder=figures(clips, answered(zv)), resnet=figures(clips, resnet), sum=figures(clips, answered(zr + zv)),
+                              sum_where_unsure=figures(clips, answered(np.where(unsure, zr + zv, zr))), unsure_share=float(np.nanmean(unsure)))
+        results[group] = entry
+        print(group, {run: {k: round(v['clip'], 3) for k, v in entry[run].items() if isinstance(v, dict)} for run in args.runs if run in entry}, flush=True)
+    summary = {run: {kind: dict(mean=float(np.mean([results[g][run][kind]['clip'] for g in results if run in results[g]])),
+                                worst=float(np.min([results[g][run][kind]['clip'] for g in results if run in results[g]])))
+                     for kind in ('encoder', 'resnet', 'sum', 'sum_where_unsure')} for run in args.runs}
+    print(json.dumps(summary, indent=1))
+    out = dict(encoder=json.loads((folder/'config.json').read_text())['source'], windows=int(len(files)), groups=results, summary=summary)
+    RESULTS.parent.mkdir(exist_ok=True)
+    tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(out, indent=1)); tmp.replace(RESULTS)
+
+
+if __name__ == '__main__':
+    main()
