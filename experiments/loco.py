@@ -17,6 +17,7 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe base   # the recipe shipped before, without pitch moves
     python experiments/loco.py --recipe pitch --groups acted_emotion baved --seed 1
     python experiments/loco.py --recipe pitch --name pitch_new_code --groups librispeech   # rerun under another name
+    python experiments/loco.py --recipe pitch --voice   # the same models with the voice encoder's probe added (results as pitch_voice)
     python experiments/loco.py --recipe permissive   # what `genderaudio-train --licences permissive` gives
 
 `permissive` trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
@@ -36,6 +37,7 @@ from genderaudio.inference import GenderClassifier
 from genderaudio.corpora import training_sources, read_corpus_table, corpus_licence
 from genderaudio.features import LOGMEL
 from genderaudio.train import TrainConfig, train_model
+from genderaudio.voice import fit_voice
 
 RESULTS = Path(__file__).parent/'results'/'loco.json'
 RUNS = Path('runs/loco')
@@ -136,6 +138,7 @@ def main():
     parser.add_argument('--epochs', type=int, default=5)
     parser.add_argument('--seed', type=int, default=42, help='not 42: results as RECIPE_sSEED')
     parser.add_argument('--name', default=None, help='results under this name (default: RECIPE, or RECIPE_sSEED), e.g. to rerun a recipe after a change of code')
+    parser.add_argument('--voice', action='store_true', help="add the voice encoder (`genderaudio.voice.fit_voice`, fitted once into each group's model); results as NAME_voice")
     parser.add_argument('--holdout', default='my_wavs/labels.csv', help="speakers never trained on (my_wavs' examples)")
     parser.add_argument('--retrain', action='store_true', help='train again even if the group has a model')
     args = parser.parse_args()
@@ -156,7 +159,9 @@ def main():
             config = TrainConfig(epochs=args.epochs, seed=args.seed, **RECIPES[args.recipe])
             train_model(model_dir, [root/c for c in trained_on], config, [args.holdout, SUSPECT_LABELS], CORPUS_TABLE,
                         work_dir=RUNS/f'dataset_s{args.seed}', progress=False)
-        classifier = GenderClassifier.load(model_dir)
+        if args.voice and 'voice' not in json.loads((model_dir/'config.json').read_text()):
+            fit_voice(model_dir, [root/c for c in trained_on], [args.holdout, SUSPECT_LABELS], progress=False)
+        classifier = GenderClassifier.load(model_dir, voice=args.voice)
         test = labelled_recordings(root, GROUPS[group])
         test['f0'] = f0_table(test, RUNS/'f0.json').to_numpy()
         train = labelled_recordings(root, trained_on)
@@ -166,7 +171,7 @@ def main():
         entry.update(corpora=GROUPS[group], trained_on=trained_on, recipe={k: str(v) for k, v in RECIPES[args.recipe].items()}, seed=args.seed,
                      epochs=args.epochs, fit_seconds=classifier.config['training'].get('fit_seconds'),
                      seconds=round(time.time() - started))
-        save(name, group, entry)
+        save(name + ('_voice' if args.voice else ''), group, entry)
         a = entry['high_arousal']
         print(f"   per clip {entry['clip']['balanced_accuracy']:.3f}, telephone {entry['telephone']['balanced_accuracy']:.3f}, "
               f"per speaker {entry['speaker']:.3f}, pitch {entry['pitch']['balanced_accuracy']:.3f}"

@@ -28,7 +28,9 @@ import numpy as np, pandas as pd
 
 from genderaudio.audio import load_audio, fix_length
 from genderaudio.corpora import holdout_speakers
-from genderaudio.encoder import VoiceEncoder, convert_resemblyzer
+from genderaudio.encoder import VoiceEncoder, convert_resemblyzer, onnx_voice_encoder
+from genderaudio.runtime import onnx_session
+from safetensors.numpy import load_file
 from genderaudio.evaluate import classification_metrics
 from genderaudio.speech import voiced_frames, window_voiced_frames, is_speech_window
 from loco import GROUPS, labelled_recordings, SUSPECT_LABELS, speaker_balanced_accuracy
@@ -45,6 +47,16 @@ def speech_windows(audio:np.ndarray)->np.ndarray:
     starts = np.arange(0, len(audio) - SR + 1, HOP)
     keep = is_speech_window(window_voiced_frames(voiced_frames(audio, SR), starts, SR, SR), 1.)
     return np.stack([audio[s:s + SR] for s in starts[keep if keep.any() else slice(None)]])
+
+
+def quantised(graph:bytes)->bytes:
+    "`graph` with its weights in 8 bits (ONNX Runtime's dynamic quantisation): 2.3x faster on this CPU, and it ruins the d-vectors."
+    import tempfile
+    from onnxruntime.quantization import quantize_dynamic, QuantType
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp)/'float.onnx').write_bytes(graph)
+        quantize_dynamic(str(Path(tmp)/'float.onnx'), str(Path(tmp)/'int8.onnx'), weight_type=QuantType.QInt8)
+        return (Path(tmp)/'int8.onnx').read_bytes()
 
 
 def window_dvectors(encoder:VoiceEncoder, paths:list, cache:Path)->tuple:
@@ -90,6 +102,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'), help='default: $GENDERAUDIO_CORPORA')
     parser.add_argument('--checkpoint', help="Resemblyzer's pretrained.pt (converted once into runs/voice_encoder/encoder)")
+    parser.add_argument('--int8', action='store_true', help='the encoder with 8-bit weights (results as voice_encoder_int8.json): 0.932 alone against 0.974')
     parser.add_argument('--runs', nargs='+', default=['pitch', 'pitch_s1'], help="loco.json entries whose ResNet predictions to add the encoder to")
     args = parser.parse_args()
     if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
@@ -98,7 +111,9 @@ def main():
         if not args.checkpoint: parser.error('give --checkpoint (Resemblyzer\'s pretrained.pt) for the first run')
         convert_resemblyzer(args.checkpoint, folder)
     table = labelled_recordings(root, [c for corpora in GROUPS.values() for c in corpora])
-    files, dvectors = window_dvectors(VoiceEncoder(folder), list(table.path), RUNS/'window_dvectors.npz')
+    encoder = VoiceEncoder(folder)
+    if args.int8: encoder.session = onnx_session(quantised(onnx_voice_encoder(load_file(folder/'weights.safetensors'), encoder.config['architecture'])))
+    files, dvectors = window_dvectors(encoder, list(table.path), RUNS/f"window_dvectors{'_int8' if args.int8 else ''}.npz")
     held = holdout_speakers([HOLDOUT, SUSPECT_LABELS])
     held = table.speaker.isin({f'{c}/{s}' for c, speakers in held.items() for s in speakers}).to_numpy()
     loco = json.loads((Path(__file__).parent/'results'/'loco.json').read_text())
@@ -127,8 +142,9 @@ def main():
                      for kind in ('encoder', 'resnet', 'sum', 'sum_where_unsure')} for run in args.runs}
     print(json.dumps(summary, indent=1))
     out = dict(encoder=json.loads((folder/'config.json').read_text())['source'], windows=int(len(files)), groups=results, summary=summary)
-    RESULTS.parent.mkdir(exist_ok=True)
-    tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(out, indent=1)); tmp.replace(RESULTS)
+    results_file = RESULTS.with_name('voice_encoder_int8.json') if args.int8 else RESULTS
+    results_file.parent.mkdir(exist_ok=True)
+    tmp = results_file.with_suffix('.tmp'); tmp.write_text(json.dumps(out, indent=1)); tmp.replace(results_file)
 
 
 if __name__ == '__main__':

@@ -128,7 +128,7 @@ def augment_voice(audio:np.ndarray, # mono samples
     if rng.random() < 0.5: audio = pitch_toward_other_gender(audio, rng, gender, sample_rate)
     return augment_audio(audio, rng, sample_rate)
 
-# %% ../nbs/04_augment.ipynb #8098efad
+# %% ../nbs/04_augment.ipynb #d5272281
 def augment_vocal_tract(audio:np.ndarray, # mono samples
                         rng:np.random.Generator, # random source (seed it for a reproducible dataset)
                         gender:str, # the speaker's (the dataset builder passes it)

@@ -250,6 +250,7 @@ def genderaudio_train(
     short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     mixup:float=0.4, # MixUp's alpha (0: off)
     balance:bool_arg=True, # draw every corpus, and each gender within it, equally often
+    voice:bool_arg=True, # fit the voice encoder's probe to the trained model (`10b_voice`; the shipped recipe; False: the network alone)
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
     device:str='auto', # auto, cpu or cuda (recorded in the model card)
@@ -268,12 +269,16 @@ def genderaudio_train(
                                                licences=licences or None, seed=seed)
         _, directory = training.train_model(out, given, config, holdout, corpus_table, work_dir, device=device,
                                             progress=sys.stdout.isatty())  # bars are drawn on stdout: only on a terminal
+        if voice: library('voice', 'train', prog).fit_voice(directory, given, holdout, progress=sys.stdout.isatty())
     except (ValueError, FileNotFoundError) as e: sys.exit(f"{prog}: {e}")
     saved = json.loads((Path(directory)/'config.json').read_text())
     print(f"Model written to {directory}")
     for corpus, m in saved['validation'].items():
         print(f"  {corpus}: balanced accuracy {m['balanced_accuracy_image']:.3f} per image, "
               f"{m['balanced_accuracy_recording']:.3f} per recording ({m['speakers']} validation speakers)")
+    if saved.get('voice', {}).get('validation'):
+        v = saved['voice']['validation']
+        print(f"  with the voice encoder: {v['both']:.3f} per recording (network {v['network']:.3f}, voice {v['voice']:.3f}; validation speakers)")
 
 # %% ../nbs/15_cli.ipynb #9f08a3fc
 @call_parse

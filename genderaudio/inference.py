@@ -22,13 +22,14 @@ from .speech import Voicing, _grid, speech_regions, speech_seconds, voiced_frame
 from .core import GENDERS
 from .speech import MIN_WINDOW_VOICED, is_speech_window, window_voiced_frames
 from .runtime import onnx_audio_resnet, onnx_providers, onnx_session, read_without_torch
+from .encoder import VoiceEncoder, default_voice_encoder_dir
 
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SPEECH_ODDS', 'SILENCE_DBFS', 'DETECTOR_CLIP_DB', 'WINDOW_HOP',
-           'SHORT_FACTOR', 'TIMELINE_COLOURS', 'default_model_dir', 'default_detector_dir', 'Prediction', 'Segment',
-           'load_detector', 'GenderClassifier', 'single_threaded_math', 'auto_workers', 'files_bar', 'smooth_labels',
-           'plot_timeline']
+           'VOICE_GATE', 'SHORT_FACTOR', 'TIMELINE_COLOURS', 'default_model_dir', 'default_detector_dir', 'Prediction',
+           'Segment', 'load_detector', 'GenderClassifier', 'single_threaded_math', 'auto_workers', 'files_bar',
+           'smooth_labels', 'plot_timeline']
 
 # %% ../nbs/10_inference.ipynb #8f1288fe
 def default_model_dir()->Path:
@@ -88,6 +89,7 @@ def _failed(path, e:BaseException)->Prediction:
 
 # %% ../nbs/10_inference.ipynb #8a28c101
 WINDOW_HOP = 0.5 # seconds between the model windows of a long recording
+VOICE_GATE = math.log(9) # the voice encoder is asked where the network's p_female is between 0.1 and 0.9 (see `10b_voice`)
 SHORT_FACTOR = 1.5 # voice spanning up to this many model windows is classified as one clip, exactly as in training
 
 
@@ -102,6 +104,8 @@ class _Block:
     kept:np.ndarray # which windows are classified
     images:np.ndarray # (kept windows, rows, frames) uint8
     fallback:np.ndarray|None=None # image of the most voiced window when no window is kept (else None)
+    windows:np.ndarray|None=None # the kept windows' samples (float16), for the voice encoder (None when it is off)
+    fallback_window:np.ndarray|None=None # the fallback window's
     fallback_count:int=0 # its voiced frames
     end:int=0 # sample where its core ends (at the last block: the recording's length)
     energy:float=0. # sum of the squared samples of its core
@@ -146,12 +150,14 @@ def load_detector(directory, # a speech/music/noise detector folder (`12_detecto
 class GenderClassifier:
     "A trained gender classifier: `predict` a file or array, `predict_many` files in batches, `segment` a recording."
     long_seconds = LONG_SECONDS # recordings longer than this are streamed
+    voice_gate = VOICE_GATE # the voice encoder is asked about windows whose network log-odds is smaller than this
     block_seconds = BLOCK_SECONDS # block length when streaming
     def __init__(self, model=None, # model folder; None for the model shipped with the package
                  voicing:Voicing=Voicing(), # settings of the voiced-speech test
                  backend:str='auto', # 'onnxruntime' (without PyTorch) when possible, or 'torch'
                  device:str='auto', # 'cpu', 'cuda' or 'auto' (CUDA when ONNX Runtime has it; the PyTorch backend runs on the CPU)
                  detector='default', # speech/music/noise detector folder; 'default': the shipped one (when this model's images can be mapped onto its own); None: off
+                 voice:bool=True, # add the voice encoder's verdict to the network's, when the model has one (False: the network alone, faster)
                 ):
         directory = Path(model) if model is not None else default_model_dir()
         if (model is None and not (directory/'config.json').exists()) or (model is not None and not directory.is_dir()):
@@ -178,6 +184,10 @@ class GenderClassifier:
         except (ValueError, KeyError, TypeError) as e: raise ModelFileError(f"{directory}: cannot honour config: {e}") from None
         except Exception as e: raise ModelFileError(f"{directory}: the network does not accept the images: {_reason(e)}") from None
         self.female = self.classes.index('female')
+        self.voice, self._encoder = (config.get('voice') if voice else None), None
+        if self.voice is not None:
+            self._voice_encoder()  # a missing or altered encoder is an error now, not at the first file
+            self.temperature *= float(self.voice['scale'])
         self.detector = None
         if detector is not None:
             shipped = detector == 'default'
@@ -231,6 +241,28 @@ def clip_image(self:GenderClassifier, audio:np.ndarray)->np.ndarray:
     return features_to_image(features(prepare_clip(audio, cfg)[None], cfg), self.scale)[0]
 
 @patch
+def _voice_encoder(self:GenderClassifier)->VoiceEncoder:
+    "The voice encoder this model's `voice` entry names, loaded on first use (in each worker process too) and checked."
+    if self._encoder is None:
+        folder = self.directory/self.voice['encoder'] if self.voice.get('encoder') else default_voice_encoder_dir()
+        encoder = VoiceEncoder(folder)
+        if encoder.config['weights']['sha256'] != self.voice['encoder_sha256']:
+            raise ModelFileError(f"{folder}: not the voice encoder {self.directory} was fitted with (SHA-256 differs)")
+        if encoder.features.sample_rate != self.features.sample_rate: raise ModelFileError(f"{folder}: the encoder's sample rate is not the model's")
+        self._encoder = encoder
+    return self._encoder
+
+@patch
+def _voice_input(self:GenderClassifier, windows:np.ndarray)->np.ndarray|None:
+    "The samples of `windows` kept for the voice encoder, in half precision (None when it is off)."
+    return None if self.voice is None else np.asarray(windows, np.float16)
+
+@patch
+def clip_window(self:GenderClassifier, audio:np.ndarray)->np.ndarray:
+    "The one-second window of a short clip that `clip_image` shows, before pre-emphasis: what the voice encoder hears of it."
+    return prepare_clip(audio, dataclasses.replace(self.features, pre_emphasis=0.))
+
+@patch
 def logits(self:GenderClassifier, images:np.ndarray, # (n, rows, frames) uint8
            batch_size:int=64, # images per network call (larger batches are slower per image and need more memory)
           )->np.ndarray:
@@ -269,9 +301,27 @@ def window_kinds(self:GenderClassifier, images:np.ndarray, # (n, rows, frames) u
     return np.concatenate(out) if out else np.zeros((0, len(DETECTOR_CLASSES)))
 
 @patch
-def _scores(self:GenderClassifier, images:np.ndarray)->np.ndarray:
-    "What `_verdict` weighs for each window: its logits, then (with the detector on) its music/noise/speech probabilities."
+def voice_log_odds(self:GenderClassifier, dvectors:np.ndarray)->np.ndarray:
+    "The voice probe's log-odds of female for each d-vector (before the joint calibration)."
+    return np.asarray(dvectors, np.float64) @ np.asarray(self.voice['weight']) + float(self.voice['bias'])
+
+@patch
+def network_log_odds(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
+    "The network's own calibrated log-odds of female from its logits (its temperature, before the voice's scale)."
+    network_temperature = self.temperature/float(self.voice['scale']) if self.voice is not None else self.temperature
+    return (logits[:, self.female] - logits[:, 1 - self.female])/network_temperature
+
+@patch
+def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=None)->np.ndarray:
+    "What `_verdict` weighs for each window: its logits (plus the voice's, where the network is unsure), then (with the detector on) its music/noise/speech probabilities."
     logits = self.logits(images)
+    if self.voice is not None and windows is not None and len(windows):
+        network = self.network_log_odds(logits)
+        unsure = np.abs(network) < self.voice_gate
+        if unsure.any():  # added to the female logit at the network's scale: `p_female` calibrates the sum
+            logits = logits.astype(np.float64)
+            voice = self.voice_log_odds(self._voice_encoder().embed(np.asarray(windows[unsure], np.float32)))
+            logits[unsure, self.female] += voice*self.temperature/float(self.voice['scale'])
     return logits if self.detector is None else np.concatenate([logits, self.window_kinds(images)], axis=1)
 
 # %% ../nbs/10_inference.ipynb #542efa06
@@ -283,6 +333,7 @@ class _Job:
     voiced:float=0. # seconds of voice
     speech:float=0. # seconds of speech (voice plus the short pauses within it)
     images:np.ndarray|None=None # images for the network (None: no speech or error)
+    windows:np.ndarray|None=None # their windows' samples (float16), for the voice encoder (None when it is off)
     long:bool=False # longer than `long_seconds`: to be streamed by `_finish_stream`
     level_db:float=-math.inf # RMS level of the recording (dBFS): silence or noise, when nothing in it is voiced
 
@@ -302,12 +353,14 @@ def _analyse_block(self:GenderClassifier, block:tuple, keep_fraction:float=MIN_W
     kept = is_speech_window(counts, self.features.clip_seconds, self.voicing, keep_fraction)
     clips = lambda idx: np.stack([fix_length(seg[s - seg_start:s - seg_start + length], length) for s in starts[idx]]) \
         if len(idx) else np.zeros((0, length), np.float32)
-    images = self._images(clips(np.flatnonzero(kept)))
-    fallback, best = None, 0
+    windows = clips(np.flatnonzero(kept))
+    images, voice = self._images(windows), self._voice_input(windows)
+    fallback, fallback_window, best = None, None, 0
     if not kept.any() and len(counts) and counts.max() > 0:
-        best = int(counts.max()); fallback = self._images(clips(np.array([int(counts.argmax())])))
+        best, window = int(counts.max()), clips(np.array([int(counts.argmax())]))
+        fallback, fallback_window = self._images(window), self._voice_input(window)
     core_samples = seg[max(0, core_start - seg_start):core_end - seg_start].astype(np.float64)
-    return _Block(core_lo, core, starts, counts, kept, images, fallback, best, core_end, float(np.dot(core_samples, core_samples)))
+    return _Block(core_lo, core, starts, counts, kept, images, fallback, voice, fallback_window, best, core_end, float(np.dot(core_samples, core_samples)))
 
 # %% ../nbs/10_inference.ipynb #2e908879
 def _level_db(audio:np.ndarray)->float:
@@ -333,10 +386,10 @@ def _prepare(self:GenderClassifier, source, sample_rate:int|None=None)->_Job:
         if job.voiced < self.voicing.min_speech: return job
         g = _grid(self.voicing, rate)
         if (regions[-1, 1] - 1 - regions[0, 0])*g.hop + g.length <= SHORT_FACTOR*self.features.clip_samples:
-            job.images = self.clip_image(audio)[None]
+            job.images, job.windows = self.clip_image(audio)[None], self._voice_input(self.clip_window(audio)[None])
             return job
         block = self._analyse_block((0, len(audio), 0, audio, True), voiced=voiced)
-        job.images = block.images if len(block.images) else block.fallback
+        job.images, job.windows = (block.images, block.windows) if len(block.images) else (block.fallback, block.fallback_window)
         return job
     except Exception as e: return _Job(path, error=_failed(path, e).error)
 
@@ -372,14 +425,14 @@ def _finish_stream(self:GenderClassifier, job:_Job, pool=None)->Prediction:
         scores, voiced, best, fallback, energy, end = [], [], 0, None, 0., 0
         for block in self._stream_blocks(job.path, pool=pool):  # an hour's scores are 7,200 rows: kept
             voiced.append(block.voiced); energy += block.energy; end = block.end
-            if len(block.images): scores.append(self._scores(block.images))
-            elif block.fallback is not None and block.fallback_count > best: best, fallback = block.fallback_count, block.fallback
+            if len(block.images): scores.append(self._scores(block.images, block.windows))
+            elif block.fallback is not None and block.fallback_count > best: best, fallback = block.fallback_count, (block.fallback, block.fallback_window)
         voiced = np.concatenate(voiced) if voiced else np.zeros(0, bool)
         regions = speech_regions(voiced, self.voicing)
         job.voiced, job.speech = voiced_seconds(voiced, self.voicing), speech_seconds(regions, self.voicing)
         job.level_db = 10*math.log10(energy/end) if energy > 0 else -math.inf
         if job.voiced < self.voicing.min_speech: return self._verdict(job, None)
-        if not scores and fallback is not None: return self._verdict(job, self._scores(fallback))
+        if not scores and fallback is not None: return self._verdict(job, self._scores(*fallback))
         return self._verdict(job, np.concatenate(scores) if scores else None)
     except Exception as e: return _failed(job.path, e)
 
@@ -422,7 +475,7 @@ def predict(self:GenderClassifier, source, # audio file path, or samples (numpy 
         with single_threaded_math(), ThreadPoolExecutor(1) as pool: prediction = self._finish_stream(job, pool)
     elif job.error or job.images is None: prediction = self._verdict(job, None)
     else:
-        try: prediction = self._verdict(job, self._scores(job.images))
+        try: prediction = self._verdict(job, self._scores(job.images, job.windows))
         except Exception as e: prediction = _failed(job.path, e)
     if prediction.label == 'error': raise AudioError(prediction.path, prediction.error.removeprefix(f"{prediction.path}: "))
     return prediction
@@ -464,7 +517,7 @@ def _worker_pool(self:GenderClassifier, workers:int):
     from concurrent.futures import ProcessPoolExecutor
     method = 'fork' if 'fork' in mp.get_all_start_methods() and 'torch' not in sys.modules else 'forkserver' \
         if 'forkserver' in mp.get_all_start_methods() else 'spawn'
-    state = {k: v for k, v in self.__dict__.items() if k not in ('network', 'session', 'detector')}
+    state = {k: v for k, v in self.__dict__.items() if k not in ('network', 'session', 'detector', '_encoder')}
     return ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=_start_worker, initargs=(state,))
 
 # %% ../nbs/10_inference.ipynb #b3e20b90
@@ -514,7 +567,8 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
             size = batch_size
             fill()  # the next batch is prepared while the network runs on this one
             ready = [j for j in jobs if j.images is not None]
-            try: logits = self._scores(np.concatenate([j.images for j in ready])) if ready else None
+            windows = np.concatenate([j.windows for j in ready]) if ready and self.voice is not None else None
+            try: logits = self._scores(np.concatenate([j.images for j in ready]), windows) if ready else None
             except Exception as e:
                 logits = None
                 for j in ready: j.error = _failed(j.path, e).error
@@ -581,7 +635,7 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
         for block in blocks:  # any window with a voiced frame counts
             voiced.append(block.voiced); total = max(total, block.end)
             if not len(block.images): continue
-            for s, z in zip(block.starts[block.kept], self._scores(block.images)):
+            for s, z in zip(block.starts[block.kept], self._scores(block.images, block.windows)):
                 for slot in range(s//hop, -(-(s + length)//hop)):
                     slot_sum[slot] = slot_sum.get(slot, 0) + z; slot_n[slot] = slot_n.get(slot, 0) + 1
     voiced = np.concatenate(voiced) if voiced else np.zeros(0, bool)
