@@ -34,7 +34,7 @@ import numpy as np, pandas as pd
 
 from genderaudio.evaluate import (classification_metrics, speaker_accuracy, telephone_copies, median_f0, fit_pitch_threshold, evaluate_files)
 from genderaudio.inference import GenderClassifier
-from genderaudio.corpora import training_sources, read_corpus_table, corpus_licence
+from genderaudio.corpora import training_sources, read_corpus_table, corpus_licence, holdout_speakers
 from genderaudio.features import LOGMEL
 from genderaudio.train import TrainConfig, train_model
 from genderaudio.voice import fit_voice
@@ -71,8 +71,8 @@ HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
 
 
 def labelled_recordings(root:Path, corpora:list)->pd.DataFrame:
-    "Every recording of `corpora`: path, gender, speaker (`corpus/id`), corpus, and whether it is high-arousal."
-    sources = training_sources([root/c for c in corpora])
+    "Every recording of `corpora` but those of the speakers with doubtful labels: path, gender, speaker (`corpus/id`), corpus, high-arousal."
+    sources = training_sources([root/c for c in corpora], holdout_speakers(SUSPECT_LABELS))
     names = sources.path.map(lambda p: Path(p).name)
     arousal = [bool(HIGH_AROUSAL[c].search(n)) if c in HIGH_AROUSAL else False for c, n in zip(sources.corpus, names)]
     return pd.DataFrame(dict(path=sources.path, gender=sources.gender, speaker=sources.speaker_key,

@@ -6,7 +6,10 @@ other gender, with pauses of 0.2-0.8 s between utterances and turns. Reported pe
 
 - speech segments in the timeline, against the number of turns;
 - gender frame accuracy on the speech (10 ms frames inside turns), and the share of speech given a gender;
-- gender changes found within 0.5 s of a true one (recall), changes found that are not true (per 5 minutes).
+- gender changes found within 0.5 s of a true one (recall), changes found that are not true (per 5 minutes);
+- each turn classified whole (`predict` on its samples): the share right, and the change recall a timeline would have
+  if it knew the turns' boundaries exactly (consecutive turns given different labels): the ceiling the gender model
+  itself sets on change recall.
 
 The switch penalty trades the two kinds of turn against each other: on these long turns a higher one removes false
 changes, on short turns (`--turn-seconds 1.5 4`) it swallows real ones, so `segment` keeps 3.
@@ -87,6 +90,9 @@ def main():
         audio, turns = mixture(unheard, np.random.default_rng(seed), turn_seconds=args.turn_seconds)
         options = dict(min_gap=args.min_gap, min_duration=args.min_duration) | ({} if args.switch_penalty is None else dict(switch_penalty=args.switch_penalty))
         runs.append(score(classifier.segment(audio, SR, **options), turns))
+        verdicts = [classifier.predict(audio[int(a*SR):int(b*SR)], SR).label for a, b, _ in turns]  # each turn classified whole
+        runs[-1].update(turns_right=float(np.mean([v == g for v, (_, _, g) in zip(verdicts, turns)])),
+                        change_recall_if_turns_known=float(np.mean([a != b for a, b in zip(verdicts, verdicts[1:])])))
         print(json.dumps(runs[-1]), flush=True)
     mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
     print('mean', json.dumps(mean))

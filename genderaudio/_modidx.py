@@ -465,7 +465,6 @@ d = { 'settings': { 'branch': 'main',
                                    'genderaudio.train.write_model_card': ('train.html#write_model_card', 'genderaudio/train.py')},
             'genderaudio.voice': { 'genderaudio.voice._balanced_weights': ('voice.html#_balanced_weights', 'genderaudio/voice.py'),
                                    'genderaudio.voice._clip_means': ('voice.html#_clip_means', 'genderaudio/voice.py'),
-                                   'genderaudio.voice._fit_scale': ('voice.html#_fit_scale', 'genderaudio/voice.py'),
                                    'genderaudio.voice.attach_encoder': ('voice.html#attach_encoder', 'genderaudio/voice.py'),
                                    'genderaudio.voice.fit_voice': ('voice.html#fit_voice', 'genderaudio/voice.py'),
                                    'genderaudio.voice.window_evidence': ('voice.html#window_evidence', 'genderaudio/voice.py')}}}
