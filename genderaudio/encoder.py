@@ -10,7 +10,7 @@ import json, pickle, hashlib
 from pathlib import Path
 import numpy as np
 from .core import atomic_write, read_model_files, FORMAT_VERSION, ModelFileError
-from .features import FeatureConfig, power_spectrogram, mel_filterbank
+from .features import FeatureConfig, power_spectrogram, _used_filterbank
 from .runtime import onnx_session
 
 # %% auto #0
@@ -106,8 +106,8 @@ def voice_mels(windows:np.ndarray, # (n, samples) at 16 kHz
     windows = np.asarray(windows, np.float32)
     rms = np.sqrt(np.mean(windows.astype(np.float64)**2, axis=-1, keepdims=True)) + 1e-12
     gain = np.maximum(1., 10**(cfg.loudness_dbfs/20)/rms).astype(np.float32)  # only ever louder, as Resemblyzer
-    bank = mel_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)
-    return np.swapaxes(bank @ power_spectrogram(windows*gain, cfg), -1, -2).astype(np.float32)
+    bank, bins = _used_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)  # cached, as `log_mel` uses it
+    return np.swapaxes(bank @ power_spectrogram(windows*gain, cfg, bins), -1, -2).astype(np.float32)
 
 # %% ../nbs/09b_encoder.ipynb #b76a7b0c
 def onnx_voice_encoder(weights:dict, # a voice encoder's weights (`convert_resemblyzer`)

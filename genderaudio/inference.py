@@ -305,11 +305,15 @@ def voice_log_odds(self:GenderClassifier, dvectors:np.ndarray)->np.ndarray:
     "The voice probe's log-odds of female for each d-vector (before the joint calibration)."
     return np.asarray(dvectors, np.float64) @ np.asarray(self.voice['weight']) + float(self.voice['bias'])
 
+@patch(as_prop=True)
+def network_temperature(self:GenderClassifier)->float:
+    "The network's own calibration temperature: `temperature` without the voice's joint scale."
+    return self.temperature/float(self.voice['scale']) if self.voice is not None else self.temperature
+
 @patch
 def network_log_odds(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
-    "The network's own calibrated log-odds of female from its logits (its temperature, before the voice's scale)."
-    network_temperature = self.temperature/float(self.voice['scale']) if self.voice is not None else self.temperature
-    return (logits[:, self.female] - logits[:, 1 - self.female])/network_temperature
+    "The network's own calibrated log-odds of female from its logits."
+    return (logits[:, self.female] - logits[:, 1 - self.female])/self.network_temperature
 
 @patch
 def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=None)->np.ndarray:
@@ -321,7 +325,7 @@ def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=No
         if unsure.any():  # added to the female logit at the network's scale: `p_female` calibrates the sum
             logits = logits.astype(np.float64)
             voice = self.voice_log_odds(self._voice_encoder().embed(np.asarray(windows[unsure], np.float32)))
-            logits[unsure, self.female] += voice*self.temperature/float(self.voice['scale'])
+            logits[unsure, self.female] += voice*self.network_temperature
     return logits if self.detector is None else np.concatenate([logits, self.window_kinds(images)], axis=1)
 
 # %% ../nbs/10_inference.ipynb #542efa06
