@@ -18,6 +18,7 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe pitch --groups acted_emotion baved --seed 1
     python experiments/loco.py --recipe pitch --name pitch_new_code --groups librispeech   # rerun under another name
     python experiments/loco.py --recipe pitch --voice   # the same models with the voice encoder's probe added (results as pitch_voice)
+    python experiments/loco.py --recipe pitch --voice --network-weight 0.4   # the same, the network's log-odds weighed 0.4 against the probe's (results as pitch_voice_w0.4)
     python experiments/loco.py --recipe permissive   # what `genderaudio-train --licences permissive` gives
 
 `permissive` trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
@@ -28,7 +29,7 @@ corpora are held out together. One dataset of JPEG images is built per recipe an
 runs/loco/, and each group's model trains on its other corpora. Results accumulate in experiments/results/loco.json,
 one entry per recipe and seed (`RECIPE` for seed 42, else `RECIPE_sSEED`), each group replaced when rerun.
 """
-import argparse, dataclasses, json, os, re, time
+import argparse, dataclasses, json, math, os, re, time
 from pathlib import Path
 import numpy as np, pandas as pd
 
@@ -139,6 +140,8 @@ def main():
     parser.add_argument('--seed', type=int, default=42, help='not 42: results as RECIPE_sSEED')
     parser.add_argument('--name', default=None, help='results under this name (default: RECIPE, or RECIPE_sSEED), e.g. to rerun a recipe after a change of code')
     parser.add_argument('--voice', action='store_true', help="add the voice encoder (`genderaudio.voice.fit_voice`, fitted once into each group's model); results as NAME_voice")
+    parser.add_argument('--network-weight', type=float, default=None, help="with --voice: weigh the network's log-odds by this against the probe's instead of the fitted model's setting; results as NAME_voice_wWEIGHT")
+    parser.add_argument('--voice-gate', type=float, default=None, help="with --voice: ask the encoder where the network's p_female is between this and 1 minus it (0: everywhere) instead of `VOICE_GATE`; results as NAME_voice_gGATE")
     parser.add_argument('--holdout', default='my_wavs/labels.csv', help="speakers never trained on (my_wavs' examples)")
     parser.add_argument('--retrain', action='store_true', help='train again even if the group has a model')
     args = parser.parse_args()
@@ -162,6 +165,8 @@ def main():
         if args.voice and 'voice' not in json.loads((model_dir/'config.json').read_text()):
             fit_voice(model_dir, [root/c for c in trained_on], [args.holdout, SUSPECT_LABELS], progress=False)
         classifier = GenderClassifier.load(model_dir, voice=args.voice)
+        if args.voice and args.network_weight is not None: classifier.voice['network_weight'] = args.network_weight  # accuracy only: the joint scale stays the one fitted with the model's weight
+        if args.voice and args.voice_gate is not None: classifier.voice_gate = math.log((1 - args.voice_gate)/args.voice_gate) if args.voice_gate else math.inf
         test = labelled_recordings(root, GROUPS[group])
         test['f0'] = f0_table(test, RUNS/'f0.json').to_numpy()
         train = labelled_recordings(root, trained_on)
@@ -171,7 +176,8 @@ def main():
         entry.update(corpora=GROUPS[group], trained_on=trained_on, recipe={k: str(v) for k, v in RECIPES[args.recipe].items()}, seed=args.seed,
                      epochs=args.epochs, fit_seconds=classifier.config['training'].get('fit_seconds'),
                      seconds=round(time.time() - started))
-        save(name + ('_voice' if args.voice else ''), group, entry)
+        save(name + ('_voice' if args.voice else '') + (f'_w{args.network_weight:g}' if args.voice and args.network_weight is not None else '')
+             + (f'_g{args.voice_gate:g}' if args.voice and args.voice_gate is not None else ''), group, entry)
         a = entry['high_arousal']
         print(f"   per clip {entry['clip']['balanced_accuracy']:.3f}, telephone {entry['telephone']['balanced_accuracy']:.3f}, "
               f"per speaker {entry['speaker']:.3f}, pitch {entry['pitch']['balanced_accuracy']:.3f}"

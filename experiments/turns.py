@@ -18,6 +18,8 @@ changes, on short turns (`--turn-seconds 1.5 4`) it swallows real ones, so `segm
     python experiments/turns.py --min-gap 1 --name min_gap_1   # other settings of the timeline
     python experiments/turns.py --switch-penalty 10 --name switch_10
     python experiments/turns.py --turn-seconds 1.5 4 --name short_turns   # turns of 1.5-4 s: one cropped utterance each
+    python experiments/turns.py --no-speaker-turns --name no_speaker_turns   # without comparing the voices either side of a change
+    python experiments/turns.py --no-detector --name no_detector   # the gender model alone, without the speech/music/noise detector
 
 Results go to experiments/results/turns.json under `--name` (default: the model's folder name).
 """
@@ -79,16 +81,18 @@ def main():
     parser.add_argument('--min-gap', type=float, default=0.5)
     parser.add_argument('--min-duration', type=float, default=1.)
     parser.add_argument('--switch-penalty', type=float, default=None, help="cost of a change of label (default: `segment`'s)")
+    parser.add_argument('--speaker-turns', action=argparse.BooleanOptionalAction, default=True, help="`segment`'s speaker_turns: a change of label where the voice stays alike is dear")
+    parser.add_argument('--detector', action=argparse.BooleanOptionalAction, default=True, help='the speech/music/noise detector in front (`--no-detector`: the gender model alone)')
     parser.add_argument('--turn-seconds', type=float, nargs=2, default=None, help='short turns: one utterance cropped to LO-HI seconds')
     parser.add_argument('--name', default=None)
     args = parser.parse_args()
-    classifier = GenderClassifier.load(args.model)
+    classifier = GenderClassifier.load(args.model, **({} if args.detector else dict(detector=None)))
     corpus = read_labels(args.labels).assign(key=lambda d: 'librispeech_train100/' + d.speaker.astype(str))
     unheard = corpus[corpus.key.isin(set(classifier.config.get('validation_speakers', [])))]
     runs = []
     for seed in range(args.mixtures):
         audio, turns = mixture(unheard, np.random.default_rng(seed), turn_seconds=args.turn_seconds)
-        options = dict(min_gap=args.min_gap, min_duration=args.min_duration) | ({} if args.switch_penalty is None else dict(switch_penalty=args.switch_penalty))
+        options = dict(min_gap=args.min_gap, min_duration=args.min_duration, speaker_turns=args.speaker_turns) | ({} if args.switch_penalty is None else dict(switch_penalty=args.switch_penalty))
         runs.append(score(classifier.segment(audio, SR, **options), turns))
         verdicts = [classifier.predict(audio[int(a*SR):int(b*SR)], SR).label for a, b, _ in turns]  # each turn classified whole
         runs[-1].update(turns_right=float(np.mean([v == g for v, (_, _, g) in zip(verdicts, turns)])),
@@ -98,7 +102,7 @@ def main():
     print('mean', json.dumps(mean))
     name = args.name or Path(classifier.directory).name
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results[name] = dict(model=str(classifier.directory), min_gap=args.min_gap, min_duration=args.min_duration, switch_penalty=args.switch_penalty, turn_seconds=args.turn_seconds, speakers=int(unheard.speaker.nunique()), mixtures=runs, mean=mean)
+    results[name] = dict(model=str(classifier.directory), min_gap=args.min_gap, min_duration=args.min_duration, switch_penalty=args.switch_penalty, speaker_turns=args.speaker_turns, detector=args.detector, turn_seconds=args.turn_seconds, speakers=int(unheard.speaker.nunique()), mixtures=runs, mean=mean)
     tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
 
 

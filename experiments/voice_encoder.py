@@ -16,6 +16,11 @@ the group: a clip's log-odds is the mean over its windows. Reported per group, p
 
 Clips the ResNet gave no verdict (no speech) count as wrong for every column, as in `loco.py`.
 
+How much should the ResNet count against the encoder, on voices neither heard? `fusion` weighs the ResNet's log-odds
+by w (the encoder's by 1) and adds the encoder's only where the ResNet's p_female lies inside a gate: w fitted by a
+logistic regression without intercept on every group's clips (each group and gender within it weighted alike), the
+same leaving each group out in turn (and tested on it: the cross-fitted figures), and a grid of w and gates.
+
     pip download resemblyzer --no-deps -d /tmp/rz && unzip -o -q /tmp/rz/Resemblyzer-*.whl -d /tmp/rz   # the weights (Apache-2.0)
     python experiments/voice_encoder.py --checkpoint /tmp/rz/resemblyzer/pretrained.pt --corpora-root ../shared/data
 
@@ -98,12 +103,41 @@ def figures(test:pd.DataFrame, p:np.ndarray)->dict:
                 short=classification_metrics(short.gender, short.p_female)['balanced_accuracy'] if len(short) else None)
 
 
+def balanced_accuracy(gender:np.ndarray, z:np.ndarray)->float:
+    "Balanced accuracy of the verdicts `z >= 0` (NaN: no verdict, wrong)."
+    right = (z >= 0) == (gender == 'female')
+    return float(np.mean([right[gender == g].mean() for g in ('female', 'male')]))
+
+
+def network_weight(clips:pd.DataFrame)->float:
+    "The ResNet's weight against the encoder's (1): a logistic regression without intercept, every group and gender in it alike."
+    from sklearn.linear_model import LogisticRegression
+    clips = clips[~clips.zr.isna()]
+    w = 1/clips.groupby(['group', 'gender']).zr.transform('count')
+    fit = LogisticRegression(fit_intercept=False).fit(np.c_[clips.zr, clips.zv], clips.gender == 'female', sample_weight=w/w.mean())
+    return float(fit.coef_[0, 0]/fit.coef_[0, 1])
+
+
+def fusion(clips:pd.DataFrame, weights=(0.25, 0.4, 0.5, 0.75, 1.), gates=(0.1, 0.05, 0.02, 0.))->dict:
+    "The ResNet weighed by w against the encoder, the encoder added where the ResNet's p_female is within (gate, 1 - gate)."
+    def fused(d, w, gate):
+        unsure = (d.p > gate) & (d.p < 1 - gate)
+        return np.where(d.zr.isna(), np.nan, np.where(unsure, w*d.zr + d.zv, d.zr))
+    def score(w, gate, held=None):
+        by_group = {g: balanced_accuracy(d.gender.to_numpy(), fused(d, w if held is None else held[g], gate)) for g, d in clips.groupby('group')}
+        return dict(mean=float(np.mean(list(by_group.values()))), worst=min(by_group.values()), by_group=by_group)
+    held = {g: network_weight(clips[clips.group != g]) for g in clips.group.unique()}
+    return dict(weight=network_weight(clips), weight_without=held,
+                grid={f'w{w:g} gate{gate:g}': score(w, gate) for w in weights for gate in gates},
+                cross_fitted={f'gate{gate:g}': score(None, gate, held) for gate in gates})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'), help='default: $GENDERAUDIO_CORPORA')
     parser.add_argument('--checkpoint', help="Resemblyzer's pretrained.pt (converted once into runs/voice_encoder/encoder)")
     parser.add_argument('--int8', action='store_true', help='the encoder with 8-bit weights (results as voice_encoder_int8.json): 0.932 alone against 0.974')
-    parser.add_argument('--runs', nargs='+', default=['pitch', 'pitch_s1'], help="loco.json entries whose ResNet predictions to add the encoder to")
+    parser.add_argument('--runs', nargs='+', default=['pitch', 'pitch_s1', 'pitch_train_windows', 'pitch_train_windows_s1'], help="loco.json entries whose ResNet predictions to add the encoder to")
     args = parser.parse_args()
     if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
     root, folder = Path(args.corpora_root).expanduser().absolute(), RUNS/'encoder'
@@ -117,7 +151,7 @@ def main():
     held = holdout_speakers([HOLDOUT, SUSPECT_LABELS])
     held = table.speaker.isin({f'{c}/{s}' for c, speakers in held.items() for s in speakers}).to_numpy()
     loco = json.loads((Path(__file__).parent/'results'/'loco.json').read_text())
-    results = {}
+    results, clips_by_run = {}, {run: [] for run in args.runs}
     for group, corpora in GROUPS.items():
         in_group = table.corpus.isin(corpora).to_numpy()
         z = clip_log_odds(files, dvectors, table, ~in_group & ~held)[in_group]
@@ -132,6 +166,7 @@ def main():
             resnet = saved.p_female.loc[relative[tested]].astype(float).to_numpy()  # None (no speech): NaN, counted wrong
             zr, zv = np.log(np.clip(resnet, 1e-6, 1 - 1e-6)/np.clip(1 - resnet, 1e-6, 1)), z[tested]
             unsure = (resnet > 0.1) & (resnet < 0.9)
+            clips_by_run[run].append(pd.DataFrame(dict(group=group, gender=clips.gender.to_numpy(), p=resnet, zr=np.where(np.isnan(resnet), np.nan, zr), zv=zv)))
             answered = lambda zz: np.where(np.isnan(resnet), np.nan, 1/(1 + np.exp(-zz)))
             entry[run] = dict(clips=len(clips), encoder=figures(clips, answered(zv)), resnet=figures(clips, resnet), sum=figures(clips, answered(zr + zv)),
                               sum_where_unsure=figures(clips, answered(np.where(unsure, zr + zv, zr))), unsure_share=float(np.nanmean(unsure)))
@@ -141,7 +176,9 @@ def main():
                                 worst=float(np.min([results[g][run][kind]['clip'] for g in results if run in results[g]])))
                      for kind in ('encoder', 'resnet', 'sum', 'sum_where_unsure')} for run in args.runs}
     print(json.dumps(summary, indent=1))
-    out = dict(encoder=json.loads((folder/'config.json').read_text())['source'], windows=int(len(files)), groups=results, summary=summary)
+    fused = {run: fusion(pd.concat(clips)) for run, clips in clips_by_run.items() if clips}
+    for run, f in fused.items(): print(run, 'network weight', round(f['weight'], 3), {k: round(v['mean'], 3) for k, v in f['cross_fitted'].items()})
+    out = dict(encoder=json.loads((folder/'config.json').read_text())['source'], windows=int(len(files)), groups=results, summary=summary, fusion=fused)
     results_file = RESULTS.with_name('voice_encoder_int8.json') if args.int8 else RESULTS
     results_file.parent.mkdir(exist_ok=True)
     tmp = results_file.with_suffix('.tmp'); tmp.write_text(json.dumps(out, indent=1)); tmp.replace(results_file)

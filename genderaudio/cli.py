@@ -143,6 +143,7 @@ def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patte
                         min_gap:float=0.5, # pauses shorter than this (s) inside a turn belong to it
                         min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
                         switch_penalty:float=3., # cost (nats) of a change of label: higher for long turns (fewer false changes), lower for short ones
+                        no_speaker_turns:bool=False, # do not compare the voices either side of a change (faster; more false changes on long turns)
                         model:str=None, # model folder (default: the model shipped with the package)
                         device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
                         cluster:str=None, # run on a Dask cluster ([cluster] extra): local:N worker processes, a scheduler address (tcp://host:8786) or a scheduler file
@@ -174,7 +175,7 @@ def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patte
     target = lambda f: Path(output)/f"{Path(f).stem}.{fmt}"
     todo = [f for f in files if not (resume and target(f).exists())]
     several, n_failed, progress = len(files) > 1 and not output, 0, not quiet and sys.stderr.isatty() and len(todo) > 1
-    options = dict(min_gap=min_gap, min_duration=min_duration, switch_penalty=switch_penalty)
+    options = dict(min_gap=min_gap, min_duration=min_duration, switch_penalty=switch_penalty, speaker_turns=not no_speaker_turns)
     with contextlib.ExitStack() as stack:
         client = _connected(stack, engine, cluster, prog)
         if client is False: return 1

@@ -159,7 +159,7 @@ def segment_on_cluster(paths:Iterable, # recordings, as the workers can read the
                        batch_size:int=1, # recordings per task (long recordings: one is seconds of work)
                        progress:bool=False, # tqdm progress bar on stderr
                        total:int|None=None, # number of paths, for the progress bar
-                       **options, # `GenderClassifier.segment`'s: min_gap, min_duration, switch_penalty
+                       **options, # `GenderClassifier.segment`'s: min_gap, min_duration, switch_penalty, speaker_turns
                       )->Iterator[tuple]:
     "`(path, segments)` for every recording in order, or `(path, error line)` for one that failed: `segment` on a Dask cluster."
     if total is None and hasattr(paths, '__len__'): total = len(paths)

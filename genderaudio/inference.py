@@ -27,9 +27,10 @@ from .encoder import VoiceEncoder, default_voice_encoder_dir
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SPEECH_ODDS', 'SILENCE_DBFS', 'DETECTOR_CLIP_DB', 'WINDOW_HOP',
-           'VOICE_GATE', 'SHORT_FACTOR', 'TIMELINE_COLOURS', 'default_model_dir', 'default_detector_dir', 'Prediction',
-           'Segment', 'load_detector', 'GenderClassifier', 'single_threaded_math', 'auto_workers', 'files_bar',
-           'smooth_labels', 'plot_timeline']
+           'VOICE_GATE', 'SHORT_FACTOR', 'PAUSE_SECONDS', 'NO_PAUSE_PENALTY', 'TURN_CONTEXT', 'TURN_SIMILARITY',
+           'SAME_VOICE_PENALTY', 'TURN_VOICED', 'TIMELINE_COLOURS', 'default_model_dir', 'default_detector_dir',
+           'Prediction', 'Segment', 'load_detector', 'GenderClassifier', 'single_threaded_math', 'auto_workers',
+           'files_bar', 'smooth_labels', 'voice_similarity', 'plot_timeline']
 
 # %% ../nbs/10_inference.ipynb #8f1288fe
 def default_model_dir()->Path:
@@ -46,7 +47,7 @@ def default_detector_dir()->Path:
 
 DETECTOR_CLASSES = ['music', 'noise', 'speech'] # the detector's outputs, in order
 SPEECH_SHARE = 0.25 # a recording is speech when at least this share of its voiced windows is (and it has one)
-SPEECH_ODDS = 2. # in a timeline, a slot is speech unless the detector's smoothed odds against it beat 2:1 (speech over music)
+SPEECH_ODDS = 8. # in a timeline, a slot is speech unless the detector's smoothed odds against it beat 8:1 (speech over music, and speech the detector misreads)
 SILENCE_DBFS = -50. # a recording without voiced windows is 'silence' below this RMS level, else 'noise'
 DETECTOR_CLIP_DB = 6. # a model's image scale may cut at most this much (dB) off either end of a row of the detector's
 
@@ -91,6 +92,12 @@ def _failed(path, e:BaseException)->Prediction:
 WINDOW_HOP = 0.5 # seconds between the model windows of a long recording
 VOICE_GATE = math.log(9) # the voice encoder is asked where the network's p_female is between 0.1 and 0.9 (see `10b_voice`)
 SHORT_FACTOR = 1.5 # voice spanning up to this many model windows is classified as one clip, exactly as in training
+PAUSE_SECONDS = 0.1 # a gap at least this long between stretches of speech is a pause (`segment`)
+NO_PAUSE_PENALTY = 4. # added cost (nats) of a change of label inside continuous speech: voices change at pauses
+TURN_CONTEXT = 2. # seconds of voice either side of a moment whose d-vectors `voice_similarity` compares
+TURN_SIMILARITY = 0.65 # cosine similarity of those d-vectors from which the voices either side are taken as one
+SAME_VOICE_PENALTY = 12. # cost (nats) of a change of label where they are (`switch_penalty` if that is higher)
+TURN_VOICED = 0.5 # windows at least this voiced give the d-vectors compared
 
 
 # %% ../nbs/10_inference.ipynb #8bc8ecba
@@ -310,6 +317,11 @@ def network_temperature(self:GenderClassifier)->float:
     "The network's own calibration temperature: `temperature` without the voice's joint scale."
     return self.temperature/float(self.voice['scale']) if self.voice is not None else self.temperature
 
+@patch(as_prop=True)
+def network_weight(self:GenderClassifier)->float:
+    "How much the network's log-odds count against the voice probe's (1 without the voice; older models: 1)."
+    return float(self.voice.get('network_weight', 1.)) if self.voice is not None else 1.
+
 @patch
 def network_log_odds(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
     "The network's own calibrated log-odds of female from its logits."
@@ -317,13 +329,12 @@ def network_log_odds(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
 
 @patch
 def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=None)->np.ndarray:
-    "What `_verdict` weighs for each window: its logits (plus the voice's, where the network is unsure), then (with the detector on) its music/noise/speech probabilities."
+    "What `_verdict` weighs for each window: its logits weighed against the voice's (added where the network is unsure), then (with the detector on) its music/noise/speech probabilities."
     logits = self.logits(images)
-    if self.voice is not None and windows is not None and len(windows):
-        network = self.network_log_odds(logits)
-        unsure = np.abs(network) < self.voice_gate
-        if unsure.any():  # added to the female logit at the network's scale: `p_female` calibrates the sum
-            logits = logits.astype(np.float64)
+    if self.voice is not None:
+        unsure = np.abs(self.network_log_odds(logits)) < self.voice_gate
+        logits = logits.astype(np.float64)*self.network_weight
+        if windows is not None and unsure.any():  # added to the female logit at the network's scale: `p_female` calibrates the sum
             voice = self.voice_log_odds(self._voice_encoder().embed(np.asarray(windows[unsure], np.float32)))
             logits[unsure, self.female] += voice*self.network_temperature
     return logits if self.detector is None else np.concatenate([logits, self.window_kinds(images)], axis=1)
@@ -601,21 +612,42 @@ def predict_many(self:GenderClassifier, paths:Iterable, **kwargs)->list:
 # %% ../nbs/10_inference.ipynb #605e34e4
 def smooth_labels(log_odds:np.ndarray, # calibrated log(p_female/(1-p_female)) of each slot, in time order
                   weights:np.ndarray|None=None, # how much each slot counts (its length in slots; default 1)
-                  switch_penalty:float=3., # cost (nats) of each change of label
+                  switch_penalty:float|np.ndarray=3., # cost (nats) of each change of label; or one per slot: of a change just before it
                  )->np.ndarray:
     "Female (1) / male (0) for each slot: the labelling with the best evidence less `switch_penalty` per change (Viterbi)."
     log_odds = np.asarray(log_odds, np.float64)
     if not len(log_odds): return np.zeros(0, int)
     weights = np.ones(len(log_odds)) if weights is None else np.asarray(weights, np.float64)
     emit = np.stack([-np.logaddexp(0, log_odds), -np.logaddexp(0, -log_odds)], axis=1)*weights[:, None]  # log p(male), log p(female)
+    penalty = np.broadcast_to(np.asarray(switch_penalty, np.float64), len(log_odds))
     score, back = emit[0].copy(), np.zeros((len(log_odds), 2), int)
     for i in range(1, len(log_odds)):
-        switch = score[::-1] - switch_penalty
+        switch = score[::-1] - penalty[i]
         back[i] = np.where(score >= switch, [0, 1], [1, 0])
         score = np.maximum(score, switch) + emit[i]
     labels = np.zeros(len(log_odds), int); labels[-1] = int(np.argmax(score))
     for i in range(len(log_odds) - 1, 0, -1): labels[i - 1] = back[i, labels[i]]
     return labels
+
+def voice_similarity(starts:np.ndarray, # start (s) of each window with a d-vector
+                     dvectors:np.ndarray, # their d-vectors (`VoiceEncoder.embed`)
+                     times:np.ndarray, # the moments to judge (s)
+                     window_seconds:float=1., # length of a window
+                     context:float=TURN_CONTEXT, # seconds of voice compared either side
+                    )->np.ndarray:
+    "Cosine similarity of the voice just before and just after each of `times` (the least of three moments 0.25 s apart; NaN without voice on a side)."
+    order = np.argsort(starts); starts, dvectors = np.asarray(starts)[order], np.asarray(dvectors, np.float64)[order]
+    total = np.vstack([np.zeros((1, dvectors.shape[1])), np.cumsum(dvectors, axis=0)])
+    def summed(lo, hi):  # sum of the d-vectors of the windows starting within [lo, hi], and their number
+        i, j = np.searchsorted(starts, lo - 1e-6, 'left'), np.searchsorted(starts, hi + 1e-6, 'right')
+        return total[j] - total[i], j - i
+    sims = []
+    for t in (np.asarray(times, np.float64)[:, None] + [-0.25, 0., 0.25]).T:
+        (left, n_left), (right, n_right) = summed(t - context - window_seconds, t - window_seconds), summed(t, t + context)
+        norm = np.linalg.norm(left, axis=1)*np.linalg.norm(right, axis=1)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            sims.append(np.where((n_left > 0) & (n_right > 0), (left*right).sum(axis=1)/norm, np.nan))
+    return np.fmin.reduce(np.stack(sims), axis=0)  # NaN only where all three are
 
 # %% ../nbs/10_inference.ipynb #42a22eef
 @patch
@@ -625,6 +657,7 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
             min_gap:float=0.5, # pauses shorter than this (s) inside a turn belong to it
             min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
             switch_penalty:float=3., # cost of a change of label in `smooth_labels` (nats)
+            speaker_turns:bool=True, # with the voice encoder: a change of label where the voice stays alike costs `SAME_VOICE_PENALTY`
            )->list:
     "Timeline of `source` as `Segment`s (female, male, music, noise, no speech) covering the recording; raises `AudioError` on a bad file."
     rate, length = self.features.sample_rate, self.features.clip_samples
@@ -634,11 +667,16 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
         g = _grid(self.voicing, rate)
         blocks = _prefetch((self._analyse_block(b, 1e-9) for b in _blocks([source], len(source) + 1, length + g.length)), pool)
     else: blocks = self._stream_blocks(source, keep_fraction=1e-9, pool=pool)
-    voiced, slot_sum, slot_n, total = [], {}, {}, 0
+    voiced, slot_sum, slot_n, total, voices = [], {}, {}, 0, ([], [])
+    turns = speaker_turns and self.voice is not None
     with single_threaded_math():
         for block in blocks:  # any window with a voiced frame counts
             voiced.append(block.voiced); total = max(total, block.end)
             if not len(block.images): continue
+            mostly = block.counts[block.kept] >= TURN_VOICED*length/_grid(self.voicing, rate).hop
+            if turns and mostly.any():  # d-vectors of every window mostly voiced (those the gate asks for are embedded again: 8 %)
+                voices[0].append(block.starts[block.kept][mostly]/rate)
+                voices[1].append(self._voice_encoder().embed(block.windows[mostly].astype(np.float32)))
             for s, z in zip(block.starts[block.kept], self._scores(block.images, block.windows)):
                 for slot in range(s//hop, -(-(s + length)//hop)):
                     slot_sum[slot] = slot_sum.get(slot, 0) + z; slot_n[slot] = slot_n.get(slot, 0) + 1
@@ -650,7 +688,8 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
     frames = lambda slot: slice(int(slot*WINDOW_HOP*rate)//g.hop, int((slot + 1)*WINDOW_HOP*rate)//g.hop)  # a slot's voicing frames
     not_speech = {k: v for k, v in not_speech.items() if voiced[frames(k)].any()}  # a silent slot next to music stays 'no speech'
     for slot in not_speech: voiced[frames(slot)] = False  # music and noise are not voices: their frames leave the speech regions
-    timeline = self._timeline(voiced, {k: v[:n] for k, v in slots.items() if k not in not_speech}, total/rate, min_gap, min_duration, switch_penalty)
+    voices = tuple(map(np.concatenate, voices)) if voices[0] else None
+    timeline = self._timeline(voiced, {k: v[:n] for k, v in slots.items() if k not in not_speech}, total/rate, min_gap, min_duration, switch_penalty, voices)
     return _label_not_speech(timeline, not_speech, min_duration)
 
 @patch
@@ -694,8 +733,22 @@ def _label_not_speech(timeline:list, not_speech:dict, min_duration:float=1.)->li
 
 # %% ../nbs/10_inference.ipynb #332b9f2d
 @patch
+def _change_penalty(self:GenderClassifier, pieces:list, # [start, end, slot] of each stretch of speech, in time order
+                    switch_penalty:float, # the cost of a change of label at a pause between different voices
+                    voices:tuple|None=None, # (window starts in s, d-vectors) for `voice_similarity`; None: voices unknown
+                   )->np.ndarray:
+    "The cost of a change of label just before each piece: dearer without a pause, and (`voices` given) where the voice stays alike."
+    starts, ends = np.array([pc[0] for pc in pieces]), np.array([pc[1] for pc in pieces])
+    penalty = np.full(len(pieces), float(switch_penalty))
+    if voices is not None:
+        same = voice_similarity(*voices, starts, self.features.clip_seconds) >= TURN_SIMILARITY
+        penalty[same] = max(float(switch_penalty), SAME_VOICE_PENALTY)
+    penalty[1:] += np.where(starts[1:] - ends[:-1] < PAUSE_SECONDS, NO_PAUSE_PENALTY, 0.)
+    return penalty
+
+@patch
 def _timeline(self:GenderClassifier, voiced:np.ndarray, slot_logits:dict, duration:float,
-              min_gap:float=0.5, min_duration:float=1., switch_penalty:float=3.)->list:
+              min_gap:float=0.5, min_duration:float=1., switch_penalty:float=3., voices:tuple|None=None)->list:
     "Segments covering `duration` seconds from the voiced frames and the mean logits of each 0.5 s slot."
     v, g = self.voicing, _grid(self.voicing, self.features.sample_rate)
     rate = self.features.sample_rate
@@ -715,7 +768,7 @@ def _timeline(self:GenderClassifier, voiced:np.ndarray, slot_logits:dict, durati
         z = np.stack([slot_logits[k] for k in nearest])
         p = np.clip(self.p_female(z), 1e-9, 1 - 1e-9)
         seconds = np.array([pc[1] - pc[0] for pc in pieces])
-        labels = smooth_labels(np.log(p/(1 - p)), seconds/WINDOW_HOP, switch_penalty)
+        labels = smooth_labels(np.log(p/(1 - p)), seconds/WINDOW_HOP, self._change_penalty(pieces, switch_penalty, voices))
         segments = [[s0, s1, int(label), [zi], [w]] for (s0, s1, _), label, zi, w in zip(pieces, labels, z, seconds)]
     def merged(segments):  # neighbours with one label, less than min_gap apart, become one segment
         out = []

@@ -251,7 +251,7 @@ def write_model_card(directory, # model folder (with config.json)
         lines.append(f"| {corpus} | {m['speakers']} | {m['balanced_accuracy_image']:.3f} | {m['balanced_accuracy_recording']:.3f} |")
     if config.get('loco'):
         lines += ["", "## Leave-one-corpus-out: corpora never heard in training", "",
-                  "Balanced accuracy of this recipe trained on all corpora but the group, tested on the group (`experiments/loco.py`):", "",
+                  "Balanced accuracy of this recipe trained on all corpora but the group, tested on the group as the classifier runs it (`experiments/loco.py`):", "",
                   "| held-out group | corpora | per clip | per speaker | telephone, per clip | pitch threshold, per clip |",
                   "|---|---|---|---|---|---|"]
         lines += [f"| {r['group']} | {', '.join(r['corpora'])} | {r['clip']:.3f} | {r['speaker']:.3f} | {r['telephone']:.3f} | "

@@ -62,6 +62,8 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
               holdout=None, # CSV(s) of speakers kept out of training (as `train_model`)
               encoder=None, # a voice encoder folder (None: the one shipped inside the package)
               scale:float|None=None, # the joint scale to ship (None: fitted on the validation speakers)
+              loco_factor:float=1., # the fitted scale is divided by this: how much less sure p_female should be on unheard corpora (`experiments/calibration.py`)
+              network_weight:float=1., # how much the network's log-odds count against the probe's (1: alike, as measured best; see below)
               progress:bool=True, # progress bars
              )->dict:
     "Fit the voice probe and the joint scale to `model`, write them into its config and card; returns the `voice` entry."
@@ -81,7 +83,7 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
     entry = dict(encoder=None if encoder.directory == default_voice_encoder_dir() else
                  str(encoder.directory.resolve().relative_to(directory.resolve())) if inside else str(encoder.directory.resolve()),
                  encoder_sha256=encoder.config['weights']['sha256'], encoder_source=encoder.config['source'],
-                 weight=[round(float(w), 6) for w in probe.coef_[0]], bias=round(float(probe.intercept_[0]), 6), scale=scale or 1.,
+                 weight=[round(float(w), 6) for w in probe.coef_[0]], bias=round(float(probe.intercept_[0]), 6), scale=scale or 1., network_weight=network_weight,
                  fitted_on=dict(recordings=int(len(np.unique(files))), windows=int(len(files)), speakers=int(train.speaker_key.nunique())))
     valid = sources[sources.speaker_key.isin(validation)].reset_index(drop=True)
     if len(valid):
@@ -89,9 +91,9 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
         voice = dvectors.astype(np.float64) @ probe.coef_[0] + probe.intercept_[0]
         clips = np.unique(files)
         mean = lambda values: _clip_means(files, values, len(valid))[clips]
-        z_network, z_voice, z_both = mean(network), mean(voice), mean(network + np.where(np.abs(network) < classifier.voice_gate, voice, 0.))
+        z_network, z_voice, z_both = mean(network), mean(voice), mean(network_weight*network + np.where(np.abs(network) < classifier.voice_gate, voice, 0.))
         is_female = valid.gender.to_numpy()[clips] == 'female'
-        entry['scale'] = round(scale or 1/calibration_scale(np.where(is_female, 'female', 'male'), 1/(1 + np.exp(-z_both))), 4)
+        entry['scale'] = round(scale or 1/calibration_scale(np.where(is_female, 'female', 'male'), 1/(1 + np.exp(-z_both)))/loco_factor, 4)
         entry['validation'] = dict(recordings=int(len(clips)), **{name: round(float(balanced_accuracy_score(is_female, z >= 0)), 4)
                                    for name, z in (('network', z_network), ('voice', z_voice), ('both', z_both))})
     config['voice'] = entry
