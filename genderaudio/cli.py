@@ -143,7 +143,7 @@ def genderaudio_segment(*paths:str, # recordings, folders of them, or glob patte
                         min_gap:float=0.5, # pauses shorter than this (s) inside a turn belong to it
                         min_duration:float=1., # segments shorter than this (s) next to another join their longer neighbour
                         switch_penalty:float=3., # cost (nats) of a change of label: higher for long turns (fewer false changes), lower for short ones
-                        no_speaker_turns:bool=False, # do not compare the voices either side of a change (faster; more false changes on long turns)
+                        no_speaker_turns:bool=False, # do not compare the voices either side of a change (more false changes on long turns)
                         model:str=None, # model folder (default: the model shipped with the package)
                         device:str='auto', # auto, cpu or cuda (ONNX Runtime's CUDA provider: the [gpu] extra)
                         cluster:str=None, # run on a Dask cluster ([cluster] extra): local:N worker processes, a scheduler address (tcp://host:8786) or a scheduler file

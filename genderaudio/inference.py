@@ -328,15 +328,17 @@ def network_log_odds(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
     return (logits[:, self.female] - logits[:, 1 - self.female])/self.network_temperature
 
 @patch
-def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=None)->np.ndarray:
-    "What `_verdict` weighs for each window: its logits weighed against the voice's (added where the network is unsure), then (with the detector on) its music/noise/speech probabilities."
+def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=None,
+            dvectors:np.ndarray|None=None, # every window's d-vector, when known already: the voice is added to all
+           )->np.ndarray:
+    "What `_verdict` weighs for each window: its logits weighed against the voice's (added where the network is unsure, or to all given `dvectors`), then (with the detector on) its music/noise/speech probabilities."
     logits = self.logits(images)
     if self.voice is not None:
-        unsure = np.abs(self.network_log_odds(logits)) < self.voice_gate
+        asked = np.abs(self.network_log_odds(logits)) < self.voice_gate if dvectors is None else np.ones(len(logits), bool)
         logits = logits.astype(np.float64)*self.network_weight
-        if windows is not None and unsure.any():  # added to the female logit at the network's scale: `p_female` calibrates the sum
-            voice = self.voice_log_odds(self._voice_encoder().embed(np.asarray(windows[unsure], np.float32)))
-            logits[unsure, self.female] += voice*self.network_temperature
+        if asked.any() and (windows is not None or dvectors is not None):  # added to the female logit at the network's scale: `p_female` calibrates the sum
+            found = dvectors[asked] if dvectors is not None else self._voice_encoder().embed(np.asarray(windows[asked], np.float32))
+            logits[asked, self.female] += self.voice_log_odds(found)*self.network_temperature
     return logits if self.detector is None else np.concatenate([logits, self.window_kinds(images)], axis=1)
 
 # %% ../nbs/10_inference.ipynb #542efa06
@@ -673,11 +675,11 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
         for block in blocks:  # any window with a voiced frame counts
             voiced.append(block.voiced); total = max(total, block.end)
             if not len(block.images): continue
+            dvectors = None if self.voice is None else self._voice_encoder().embed(block.windows.astype(np.float32))  # the voice of every window
             mostly = block.counts[block.kept] >= TURN_VOICED*length/_grid(self.voicing, rate).hop
-            if turns and mostly.any():  # d-vectors of every window mostly voiced (those the gate asks for are embedded again: 8 %)
-                voices[0].append(block.starts[block.kept][mostly]/rate)
-                voices[1].append(self._voice_encoder().embed(block.windows[mostly].astype(np.float32)))
-            for s, z in zip(block.starts[block.kept], self._scores(block.images, block.windows)):
+            if turns and mostly.any():  # the voices compared: windows mostly voiced
+                voices[0].append(block.starts[block.kept][mostly]/rate); voices[1].append(dvectors[mostly])
+            for s, z in zip(block.starts[block.kept], self._scores(block.images, block.windows, dvectors)):
                 for slot in range(s//hop, -(-(s + length)//hop)):
                     slot_sum[slot] = slot_sum.get(slot, 0) + z; slot_n[slot] = slot_n.get(slot, 0) + 1
     voiced = np.concatenate(voiced) if voiced else np.zeros(0, bool)
