@@ -319,7 +319,7 @@ def genderaudio_evaluate(
                 f"on {len(unheard)} files" if len(unheard) else "no file is left without them")
         print(f"{prog}: warning: {results.speaker[heard].nunique()} of {results.speaker.nunique()} speakers ({heard.sum()} files) "
               f"were in the model's training set, so these figures overstate it; {note}", file=sys.stderr)
-        print(f"\nwithout the speakers the model was trained on: " + note)
+        print("\nwithout the speakers the model was trained on: " + note)
     print(f"\nper speaker ({len(speakers)}; majority vote right for {speakers.majority_right.mean():.1%}):")
     print(speakers.to_string(float_format=lambda v: f"{v:.3f}"))
     if json_out:

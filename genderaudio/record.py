@@ -86,7 +86,6 @@ def save_recording(audio:np.ndarray, # mono samples in [-1, 1]
 
 # %% ../nbs/17_record.ipynb #ad78d7b4
 if __name__ == '__main__': sys.argv[0] = 'python -m genderaudio.record'  # argparse names a command after argv[0]: record.py
-from typing import Annotated
 
 def _verdict_line(p)->str:
     "What to tell the speaker about a prediction."

@@ -219,7 +219,7 @@ def write_model_card(directory, # model folder (with config.json)
     directory = Path(directory)
     config = json.loads((directory/'config.json').read_text())
     f, arch = config['features'], config['architecture']
-    lines = [f"# genderaudio model card", "",
+    lines = ["# genderaudio model card", "",
              f"Classifies a voice as {' or '.join(config['classes'])} from one-second windows of audio, with a calibrated "
              f"probability (temperature {config['calibration']['temperature']:.2f}). genderaudio {config['genderaudio_version']}, "
              f"model format {config['format_version']}.", "",
