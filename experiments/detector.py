@@ -17,9 +17,9 @@ LibriSpeech speakers that neither the gender model (its validation speakers) nor
 trained on, with stretches of held-out music, generated noise, pauses, and turns spoken over music (10 dB). Per
 10 ms frame: speech given a gender (target >= 97 %), music and noise given a gender (target <= 2 %), music and
 noise given their kind, gender accuracy on the speech, gender changes found within 0.5 s and false ones per 5
-minutes (strictly: of the midpoint between the two turns; and "in gap": anywhere from 0.5 s before the end of one turn
-to 0.5 s after the start of the next, as across 5-20 s of music the change has no one place); with the detector, with the model alone, and for a simple energy detector (frames above -40 dBFS are
-speech) as a baseline. Speed: one hour of speech through `segment`, and 2,000 one-second clips through
+minutes (strictly: of the midpoint between the two turns; and "in gap": anywhere from 0.5 s before the end of one
+turn to 0.5 s after the start of the next, as across 5-20 s of music the change has no one place); with the
+detector, with the model alone, and for a simple energy detector (frames above -40 dBFS are speech) as a baseline. Speed: one hour of speech through `segment`, and 2,000 one-second clips through
 `predict_many`, with and without the detector.
 
 The split (which corpora and tracks the shipped detector trained on) is read from the detector's config. Results:
