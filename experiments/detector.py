@@ -127,18 +127,17 @@ def frame_scores(said_segments:list, truth:list, duration:float, audible:np.ndar
     spoken = [seg for seg in said_segments if seg[2] in ('female', 'male')]
     found = [(a[1] + b[0])/2 for a, b in zip(spoken, spoken[1:]) if a[2] != b[2]]
     turns = [x for x in truth if x[2] in ('female', 'male')]
-    changes = [(a[1] + b[0])/2 for a, b in zip(turns, turns[1:]) if a[2] != b[2]]
-    hits = sum(any(abs(f - c) <= tolerance for f in found) for c in changes)
-    false = sum(not any(abs(f - c) <= tolerance for c in changes) for f in found)
-    gaps = [(a[1] - tolerance, b[0] + tolerance) for a, b in zip(turns, turns[1:]) if a[2] != b[2]]  # across music or noise, the change is anywhere between the turns
-    hits_in_gap = sum(any(lo <= f <= hi for f in found) for lo, hi in gaps)
-    false_in_gap = sum(not any(lo <= f <= hi for lo, hi in gaps) for f in found)
+    gaps = [(a[1], b[0]) for a, b in zip(turns, turns[1:]) if a[2] != b[2]]  # where each true change lies
+    def matched(spans):  # true changes with a found change in their span, and found changes in no span
+        return sum(any(lo <= f <= hi for f in found) for lo, hi in spans), sum(not any(lo <= f <= hi for lo, hi in spans) for f in found)
+    hits, false = matched([((a + b)/2 - tolerance, (a + b)/2 + tolerance) for a, b in gaps])  # of the midpoint
+    hits_in_gap, false_in_gap = matched([(a - tolerance, b + tolerance) for a, b in gaps])  # across music or noise, the change is anywhere between the turns
     share = lambda x: float(x.mean()) if len(x) else None  # None: no such frames in this mixture
     return dict(speech_gendered=share(gendered[speech]), audible_speech_gendered=share(gendered[speech & audible]), not_speech_gendered=share(gendered[other]),
                 music_called_music=share(said[true == 'music'] == 'music'), noise_called_noise=share(said[true == 'noise'] == 'noise'),
                 gender_accuracy=share(said[speech & gendered] == true[speech & gendered]),
-                change_recall=hits/max(len(changes), 1), false_changes_per_5_min=false*300/duration,
-                change_recall_in_gap=hits_in_gap/max(len(changes), 1), false_changes_in_gap_per_5_min=false_in_gap*300/duration)
+                change_recall=hits/max(len(gaps), 1), false_changes_per_5_min=false*300/duration,
+                change_recall_in_gap=hits_in_gap/max(len(gaps), 1), false_changes_in_gap_per_5_min=false_in_gap*300/duration)
 
 
 def energy_timeline(audio:np.ndarray, sample_rate:int=16000, threshold_db:float=-40.)->list:

@@ -103,12 +103,6 @@ def figures(test:pd.DataFrame, p:np.ndarray)->dict:
                 short=classification_metrics(short.gender, short.p_female)['balanced_accuracy'] if len(short) else None)
 
 
-def balanced_accuracy(gender:np.ndarray, z:np.ndarray)->float:
-    "Balanced accuracy of the verdicts `z >= 0` (NaN: no verdict, wrong)."
-    right = (z >= 0) == (gender == 'female')
-    return float(np.mean([right[gender == g].mean() for g in ('female', 'male')]))
-
-
 def network_weight(clips:pd.DataFrame)->float:
     "The ResNet's weight against the encoder's (1): a logistic regression without intercept, every group and gender in it alike."
     from sklearn.linear_model import LogisticRegression
@@ -124,7 +118,7 @@ def fusion(clips:pd.DataFrame, weights=(0.25, 0.4, 0.5, 0.75, 1.), gates=(0.1, 0
         unsure = (d.p > gate) & (d.p < 1 - gate)
         return np.where(d.zr.isna(), np.nan, np.where(unsure, w*d.zr + d.zv, d.zr))
     def score(w, gate, held=None):
-        by_group = {g: balanced_accuracy(d.gender.to_numpy(), fused(d, w if held is None else held[g], gate)) for g, d in clips.groupby('group')}
+        by_group = {g: classification_metrics(d.gender, 1/(1 + np.exp(-fused(d, w if held is None else held[g], gate))))['balanced_accuracy'] for g, d in clips.groupby('group')}
         return dict(mean=float(np.mean(list(by_group.values()))), worst=min(by_group.values()), by_group=by_group)
     held = {g: network_weight(clips[clips.group != g]) for g in clips.group.unique()}
     return dict(weight=network_weight(clips), weight_without=held,

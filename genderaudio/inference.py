@@ -663,10 +663,9 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
            )->list:
     "Timeline of `source` as `Segment`s (female, male, music, noise, no speech) covering the recording; raises `AudioError` on a bad file."
     rate, length = self.features.sample_rate, self.features.clip_samples
-    hop = round(WINDOW_HOP*rate)
+    hop, g = round(WINDOW_HOP*rate), _grid(self.voicing, rate)
     if not isinstance(source, (str, os.PathLike)):
         source = audio_array(source, sample_rate, rate)
-        g = _grid(self.voicing, rate)
         blocks = _prefetch((self._analyse_block(b, 1e-9) for b in _blocks([source], len(source) + 1, length + g.length)), pool)
     else: blocks = self._stream_blocks(source, keep_fraction=1e-9, pool=pool)
     voiced, slot_sum, slot_n, total, voices = [], {}, {}, 0, ([], [])
@@ -676,8 +675,8 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
             voiced.append(block.voiced); total = max(total, block.end)
             if not len(block.images): continue
             dvectors = None if self.voice is None else self._voice_encoder().embed(block.windows.astype(np.float32))  # the voice of every window
-            mostly = block.counts[block.kept] >= TURN_VOICED*length/_grid(self.voicing, rate).hop
-            if turns and mostly.any():  # the voices compared: windows mostly voiced
+            if turns:  # the voices compared: windows mostly voiced
+                mostly = block.counts[block.kept] >= TURN_VOICED*length/g.hop
                 voices[0].append(block.starts[block.kept][mostly]/rate); voices[1].append(dvectors[mostly])
             for s, z in zip(block.starts[block.kept], self._scores(block.images, block.windows, dvectors)):
                 for slot in range(s//hop, -(-(s + length)//hop)):
@@ -686,7 +685,6 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
     slots = {k: slot_sum[k]/slot_n[k] for k in slot_sum}
     n = len(self.classes)
     not_speech = self._not_speech_slots({k: v[n:] for k, v in slots.items()}, switch_penalty) if self.detector is not None else {}
-    g = _grid(self.voicing, rate)
     frames = lambda slot: slice(int(slot*WINDOW_HOP*rate)//g.hop, int((slot + 1)*WINDOW_HOP*rate)//g.hop)  # a slot's voicing frames
     not_speech = {k: v for k, v in not_speech.items() if voiced[frames(k)].any()}  # a silent slot next to music stays 'no speech'
     for slot in not_speech: voiced[frames(slot)] = False  # music and noise are not voices: their frames leave the speech regions
