@@ -58,6 +58,7 @@ GROUPS = {  # held-out group: the corpora held out together (each big corpus alo
 RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4 kHz, short windows 0.5, MixUp 0.4, balanced draws)
     'base': dict(pitch_shift=False),  # channels only (augment_audio): the recipe shipped before the pitch moves
     'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept: shipped
+    'pitch8': dict(pitch_shift=True, pitch_semitones=8.),  # the pitch moves up to 8 semitones instead of 5: men's and women's pitch overlap fully in the moved copies
     'formants': dict(formants=True),  # + the formants of half the copies scaled by up to 8 % either way (VTLP, `augment_vocal_tract`)
     'wide': dict(pitch_shift=True, feature_config=dataclasses.replace(LOGMEL, n_mels=80, fmax=8000.)),  # the shipped recipe on 80 mel bands to 8 kHz
     'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)

@@ -123,9 +123,10 @@ def augment_voice(audio:np.ndarray, # mono samples
                   rng:np.random.Generator, # random source (seed it for a reproducible dataset)
                   gender:str, # the speaker's (the dataset builder passes it)
                   sample_rate:int=16000, # sample rate
+                  max_semitones:float=5., # the largest pitch move (`pitch_toward_other_gender`)
                  )->np.ndarray:
     "`pitch_toward_other_gender` on half the copies, then a random channel (`augment_audio`)."
-    if rng.random() < 0.5: audio = pitch_toward_other_gender(audio, rng, gender, sample_rate)
+    if rng.random() < 0.5: audio = pitch_toward_other_gender(audio, rng, gender, sample_rate, max_semitones)
     return augment_audio(audio, rng, sample_rate)
 
 # %% ../nbs/04_augment.ipynb #d5272281

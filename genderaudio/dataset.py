@@ -6,7 +6,7 @@ Docs: https://genderaudio.github.io/genderaudio/dataset.html.md"""
 
 # %% ../nbs/06_dataset.ipynb #fe8da908
 from __future__ import annotations
-import io, json, os, sys, zlib, warnings, importlib, hashlib, inspect, types
+import io, json, os, sys, zlib, warnings, importlib, hashlib, inspect, types, functools
 from contextlib import contextmanager, nullcontext
 from pathlib import Path, PurePosixPath
 from typing import Callable
@@ -367,11 +367,13 @@ def _code_fingerprint()->str:
     return digest.hexdigest()[:16]
 
 def _function_name(fn)->str|None:
-    "A stable name for an augmentation function, recorded in the settings."
+    "A stable name for an augmentation function (a `functools.partial` with its settings), recorded in the settings."
+    if isinstance(fn, functools.partial): return f"{_function_name(fn.func)}({', '.join(f'{k}={v!r}' for k, v in sorted(fn.keywords.items()))})"
     return None if fn is None else f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 def _function_code(fn, seen:set|None=None)->str:
     "The source of `fn` and of every plain function it names, recursively: what an augmentation's images depend on."
+    if isinstance(fn, functools.partial): return _function_code(fn.func, seen)  # its settings are in `_function_name`
     seen = set() if seen is None else seen
     if fn in seen: return ''
     seen.add(fn)

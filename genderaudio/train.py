@@ -16,7 +16,7 @@ from .features import FeatureConfig, ImageScale, KINDS
 from .core import GENDERS
 from .corpora import (corpus_licence, corpus_summary, holdout_speakers, read_corpus_table, speaker_split, training_sources)
 from .augment import augment_audio, augment_voice, augment_vocal_tract
-from .dataset import build_mfc_dataset, read_maps
+from .dataset import build_mfc_dataset, read_maps, _function_name
 from .model import resnet_settings
 from .features import LOGMEL
 
@@ -294,6 +294,7 @@ class TrainConfig:
     bs:int=64 # batch size
     augment:int=2 # augmented copies of every clip/window
     pitch_shift:bool=True # `augment_voice` (pitch moved toward the other gender on half the copies); False: `augment_audio`
+    pitch_semitones:float=5. # the largest of those pitch moves
     formants:bool=False # also scale the formants of half the copies by up to 8 % (`augment_vocal_tract`; implies the pitch moves)
     short_windows:float=0.5 # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     mixup:float=0.4 # MixUp's alpha (0: off)
@@ -315,13 +316,16 @@ class TrainConfig:
     @property
     def augment_fn(self)->Callable:
         "The augmentation these settings ask for."
-        return augment_vocal_tract if self.formants else augment_voice if self.pitch_shift else augment_audio
+        if self.formants: return augment_vocal_tract
+        if not self.pitch_shift: return augment_audio
+        return augment_voice if self.pitch_semitones == 5 else partial(augment_voice, max_semitones=self.pitch_semitones)  # the plain function by default: datasets built before keep their settings
     @property
     def dataset_name(self)->str:
         "The dataset folder these settings build: one per feature settings, augmentation and short-window share."
         fc = self.feature_config
         name = fc.kind if fc == KINDS.get(fc.kind) else f"{fc.kind}_{hashlib.sha256(json.dumps(fc.to_dict(), sort_keys=True).encode()).hexdigest()[:8]}"
-        return name + ('_formants' if self.formants else '_pitch_shift' if self.pitch_shift else '') + (f'_sw{self.short_windows:g}' if self.short_windows else '')
+        moves = '_formants' if self.formants else f"_pitch_shift{'' if self.pitch_semitones == 5 else f'{self.pitch_semitones:g}'}" if self.pitch_shift else ''
+        return name + moves + (f'_sw{self.short_windows:g}' if self.short_windows else '')
 
 
 # %% ../nbs/08_train.ipynb #2ad97e51
@@ -382,7 +386,7 @@ def train_model(out, # folder for the trained model
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              train_config=config.to_dict(),
                              training=dict(device=str(torch_device), best_epoch=best.best_epoch, lr=round(lr, 6),
-                                           augmentation=f'{augment_fn.__name__} + SpecAugment' + (f' + MixUp({config.mixup})' if config.mixup else ''),
+                                           augmentation=f'{getattr(augment_fn, "__name__", None) or _function_name(augment_fn)} + SpecAugment' + (f' + MixUp({config.mixup})' if config.mixup else ''),
                                            validation_temperature=round(validation_temperature, 4),
                                            class_weights=None if config.balance else [round(w, 3) for w in loss_weights.tolist()],
                                            split='speaker' if speaker_disjoint else 'speakers on both sides', pretrained=False,
