@@ -13,13 +13,14 @@ channel it heard. Reported per group, as balanced accuracy:
 Every test clip's p_female is kept, so that calibration (ECE, reliability, temperature) is judged and fitted on
 voices the models never heard (`11_evaluate`).
 
-    python experiments/loco.py --corpora-root ../shared/data --recipe pitch   # the shipped recipe
-    python experiments/loco.py --recipe base   # the recipe shipped before, without pitch moves
+    python experiments/loco.py --corpora-root ../shared/data --recipe pitch8   # the shipped recipe
+    python experiments/loco.py --recipe pitch   # the recipe shipped before, pitch moved up to 5 semitones
+    python experiments/loco.py --recipe base   # the one before that, without pitch moves
     python experiments/loco.py --recipe pitch --groups acted_emotion baved --seed 1
     python experiments/loco.py --recipe pitch --name pitch_new_code --groups librispeech   # rerun under another name
     python experiments/loco.py --recipe pitch --voice   # the same models with the voice encoder's probe added (results as pitch_voice)
     python experiments/loco.py --recipe pitch --voice --network-weight 0.4   # the same, the network's log-odds weighed 0.4 against the probe's (results as pitch_voice_w0.4)
-    python experiments/loco.py --recipe permissive   # what `genderaudio-train --licences permissive` gives
+    python experiments/loco.py --recipe permissive   # the recipe shipped before on the permissive corpora (`--licences permissive`)
 
 `permissive` trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
 the groups with no permissive corpus are all tested with one model (trained on every permissive corpus).
@@ -57,12 +58,12 @@ GROUPS = {  # held-out group: the corpora held out together (each big corpus alo
 }
 RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4 kHz, short windows 0.5, MixUp 0.4, balanced draws)
     'base': dict(pitch_shift=False),  # channels only (augment_audio): the recipe shipped before the pitch moves
-    'pitch': dict(pitch_shift=True),  # + women's pitch moved down and men's up on half the copies, formants kept: shipped
-    'pitch8': dict(pitch_shift=True, pitch_semitones=8.),  # the pitch moves up to 8 semitones instead of 5: men's and women's pitch overlap fully in the moved copies
+    'pitch': dict(pitch_shift=True, pitch_semitones=5.),  # + women's pitch moved down and men's up on half the copies by up to 5 semitones, formants kept: shipped until pitch8
+    'pitch8': dict(pitch_shift=True, pitch_semitones=8.),  # the pitch moves up to 8 semitones (`TrainConfig`'s default): men's and women's pitch overlap fully in the moved copies; shipped
     'formants': dict(formants=True),  # + the formants of half the copies scaled by up to 8 % either way (VTLP, `augment_vocal_tract`)
-    'wide': dict(pitch_shift=True, feature_config=dataclasses.replace(LOGMEL, n_mels=80, fmax=8000.)),  # the shipped recipe on 80 mel bands to 8 kHz
+    'wide': dict(pitch_shift=True, pitch_semitones=5., feature_config=dataclasses.replace(LOGMEL, n_mels=80, fmax=8000.)),  # the shipped recipe on 80 mel bands to 8 kHz
     'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
-    'permissive': dict(licences=['permissive'], pitch_shift=True),  # what `genderaudio-train --licences permissive` gives: the shipped recipe on the redistributable corpora
+    'permissive': dict(licences=['permissive'], pitch_shift=True, pitch_semitones=5.),  # the recipe shipped until pitch8 on the redistributable corpora (what `genderaudio-train --licences permissive` gave then)
     'permissive_base': dict(licences=['permissive'], pitch_shift=False),  # the same with the base recipe (measured before the pitch moves shipped)
 }
 HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
@@ -135,7 +136,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'),
                         help='folder holding the corpus folders (default: $GENDERAUDIO_CORPORA)')
-    parser.add_argument('--recipe', default='pitch', choices=list(RECIPES))
+    parser.add_argument('--recipe', default='pitch8', choices=list(RECIPES))
     parser.add_argument('--groups', nargs='+', default=list(GROUPS), choices=list(GROUPS))
     parser.add_argument('--epochs', type=int, default=5)
     parser.add_argument('--seed', type=int, default=42, help='not 42: results as RECIPE_sSEED')

@@ -294,7 +294,7 @@ class TrainConfig:
     bs:int=64 # batch size
     augment:int=2 # augmented copies of every clip/window
     pitch_shift:bool=True # `augment_voice` (pitch moved toward the other gender on half the copies); False: `augment_audio`
-    pitch_semitones:float=5. # the largest of those pitch moves
+    pitch_semitones:float=8. # the largest of those pitch moves (8 measured best under LOCO with the voice: `11_evaluate`)
     formants:bool=False # also scale the formants of half the copies by up to 8 % (`augment_vocal_tract`; implies the pitch moves)
     short_windows:float=0.5 # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     mixup:float=0.4 # MixUp's alpha (0: off)
@@ -318,7 +318,7 @@ class TrainConfig:
         "The augmentation these settings ask for."
         if self.formants: return augment_vocal_tract
         if not self.pitch_shift: return augment_audio
-        return augment_voice if self.pitch_semitones == 5 else partial(augment_voice, max_semitones=self.pitch_semitones)  # the plain function by default: datasets built before keep their settings
+        return augment_voice if self.pitch_semitones == 5 else partial(augment_voice, max_semitones=self.pitch_semitones)  # the plain function at its own default: datasets built with it keep their settings
     @property
     def dataset_name(self)->str:
         "The dataset folder these settings build: one per feature settings, augmentation and short-window share."
@@ -386,7 +386,7 @@ def train_model(out, # folder for the trained model
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              train_config=config.to_dict(),
                              training=dict(device=str(torch_device), best_epoch=best.best_epoch, lr=round(lr, 6),
-                                           augmentation=f'{getattr(augment_fn, "__name__", None) or _function_name(augment_fn)} + SpecAugment' + (f' + MixUp({config.mixup})' if config.mixup else ''),
+                                           augmentation=f'{getattr(augment_fn, "__name__", None) or _function_name(augment_fn).removeprefix(augment_fn.func.__module__ + ".")} + SpecAugment' + (f' + MixUp({config.mixup})' if config.mixup else ''),
                                            validation_temperature=round(validation_temperature, 4),
                                            class_weights=None if config.balance else [round(w, 3) for w in loss_weights.tolist()],
                                            split='speaker' if speaker_disjoint else 'speakers on both sides', pretrained=False,
