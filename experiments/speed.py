@@ -1,6 +1,6 @@
 """Inference speed (issue 4): genderaudio's classifier against the original project's pipeline, in one run.
 
-    python experiments/speed.py [--data AUDIOMNIST_DATA] [--speech DIR] [--n 2000] [--n-original 100] [--hours 1]
+    python experiments/speed.py [--data AUDIOMNIST_DATA] [--speech DIR] [--n 2000] [--n-original 100] [--hours 1] [--model DIR] [--out FILE]
 
 Measures, with the shipped model when there is one (else a model with random weights and the shipped
 architecture, which costs the same):
@@ -149,11 +149,12 @@ def main():
     ap.add_argument('--n-original', type=int, default=100, help="clips through the (slow) original pipeline")
     ap.add_argument('--hours', type=float, default=1.)
     ap.add_argument('--repeats', type=int, default=2)
+    ap.add_argument('--model', default=None, help='a model folder to measure instead of the shipped one (e.g. an earlier release\'s, to compare on the same machine)')
     ap.add_argument('--out', default=str(ROOT/'experiments'/'results'/'speed.json'))
     args = ap.parse_args()
     from genderaudio.inference import GenderClassifier
     tmp = Path(tempfile.mkdtemp(prefix='genderaudio-speed-'))
-    model, model_desc = default_model_or_random(tmp)
+    model, model_desc = (args.model, f'model {args.model}') if args.model else default_model_or_random(tmp)
     model_args = [] if model is None else ['--model', str(model)]
     results = dict(machine=dict(python=platform.python_version(), cpus=os.cpu_count(), processor=platform.processor() or platform.machine()),
                    model=model_desc, load_before=os.getloadavg()[0])

@@ -366,10 +366,12 @@ def _code_fingerprint()->str:
             digest.update(source.encode())
     return digest.hexdigest()[:16]
 
-def _function_name(fn)->str|None:
-    "A stable name for an augmentation function (a `functools.partial` with its settings), recorded in the settings."
-    if isinstance(fn, functools.partial): return f"{_function_name(fn.func)}({', '.join(f'{k}={v!r}' for k, v in sorted(fn.keywords.items()))})"
-    return None if fn is None else f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+def _function_name(fn, qualified:bool=True)->str|None:
+    "A stable name for an augmentation function (a `functools.partial` with its settings), recorded in the settings; `qualified`: with its module."
+    if isinstance(fn, functools.partial): return f"{_function_name(fn.func, qualified)}({', '.join(f'{k}={v!r}' for k, v in sorted(fn.keywords.items()))})"
+    if fn is None: return None
+    name = getattr(fn, '__qualname__', repr(fn))
+    return f"{getattr(fn, '__module__', '?')}.{name}" if qualified else name
 
 def _function_code(fn, seen:set|None=None)->str:
     "The source of `fn` and of every plain function it names, recursively: what an augmentation's images depend on."

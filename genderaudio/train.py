@@ -386,7 +386,7 @@ def train_model(out, # folder for the trained model
                              parameters=sum(p.numel() for p in learn.model.parameters()),
                              train_config=config.to_dict(),
                              training=dict(device=str(torch_device), best_epoch=best.best_epoch, lr=round(lr, 6),
-                                           augmentation=f'{getattr(augment_fn, "__name__", None) or _function_name(augment_fn).removeprefix(augment_fn.func.__module__ + ".")} + SpecAugment' + (f' + MixUp({config.mixup})' if config.mixup else ''),
+                                           augmentation=f'{_function_name(augment_fn, qualified=False)} + SpecAugment' + (f' + MixUp({config.mixup})' if config.mixup else ''),
                                            validation_temperature=round(validation_temperature, 4),
                                            class_weights=None if config.balance else [round(w, 3) for w in loss_weights.tolist()],
                                            split='speaker' if speaker_disjoint else 'speakers on both sides', pretrained=False,
