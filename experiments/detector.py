@@ -23,7 +23,9 @@ detector, with the model alone, and for a simple energy detector (frames above -
 `predict_many`, with and without the detector.
 
 The split (which corpora and tracks the shipped detector trained on) is read from the detector's config. Results:
-experiments/results/detector.json and a table.
+experiments/results/detector.json (or `--out`) and a table. Settings are chosen on other mixtures than those reported:
+
+    python experiments/detector.py ... --first-mixture 10 --speech-odds 4 --out odds4.json   # mixtures 10-19, odds 4:1
 """
 from __future__ import annotations
 import argparse, json, os, time
@@ -44,7 +46,7 @@ def write_sets(work:Path, root:Path, split:dict, music:list, n:int, seed:int=1)-
     rng, sample_rate = np.random.default_rng(seed), 16000
     speech = training_sources([root/c for c in split['held_out_corpora']], None)
     speech = speech.groupby('corpus').apply(lambda d: d.sample(min(len(d), n), random_state=seed)).reset_index(drop=True)
-    held_tracks = [t for t in music if t not in set(split['train_tracks'])]
+    held_tracks = [t for t in music if Path(t).name not in set(split['train_tracks'])]  # the config names its tracks
     sets = {'speech': [(p, g) for p, g in zip(speech.path, speech.gender)]}
     def made(name, make):
         folder = work/name; folder.mkdir(parents=True, exist_ok=True); rows = []
@@ -154,17 +156,22 @@ def main():
     parser.add_argument('--detector', default=None, help='detector folder (default: the shipped one)')
     parser.add_argument('--n', type=int, default=200, help='files per set (speech: per held-out corpus)')
     parser.add_argument('--work', default='runs/detector_eval')
-    parser.add_argument('--mixtures', type=int, default=3, help='five-minute mixtures')
+    parser.add_argument('--mixtures', type=int, default=10, help='five-minute mixtures')
+    parser.add_argument('--first-mixture', type=int, default=0, help='the first mixture made (e.g. 10: ten other mixtures, to choose a setting on)')
     parser.add_argument('--speed-clips', default='runs/bench_cluster/clips', help='one-second clips for the speed test (experiments/cluster.py makes them)')
     parser.add_argument('--speed-hour', default='runs/bench_cluster/hours/hour-00.flac', help='an hour of speech')
+    parser.add_argument('--speech-odds', type=float, default=None, help="the timeline's odds for speech (`inference.SPEECH_ODDS`) to try instead of the shipped ones")
+    parser.add_argument('--out', default=str(RESULTS), help='results file (e.g. to judge another detector without replacing the shipped one\'s)')
     args = parser.parse_args()
+    import genderaudio.inference
     from genderaudio.inference import GenderClassifier, default_detector_dir
+    if args.speech_odds: genderaudio.inference.SPEECH_ODDS = args.speech_odds  # read by `segment` at each call
     from genderaudio.detector import music_tracks
     folder = Path(args.detector) if args.detector else default_detector_dir()
     split = json.loads((folder/'config.json').read_text())['training_data']
     sets = write_sets(Path(args.work), Path(args.corpora_root), split, music_tracks(args.music), args.n)
     with_detector, alone = GenderClassifier(detector=folder), GenderClassifier(detector=None)
-    results = dict(detector=str(folder), sets={})
+    results = dict(detector=str(folder), speech_odds=genderaudio.inference.SPEECH_ODDS, first_mixture=args.first_mixture, sets={})
     for name, rows in sets.items():
         started = time.time()
         paths = [p for p, _ in rows]
@@ -179,7 +186,7 @@ def main():
     libri = training_sources([Path(args.corpora_root)/'librispeech_train100'], None)
     unheard = libri[libri.speaker_key.isin(set(alone.config.get('validation_speakers', [])))]
     results['mixtures'] = []
-    for seed in range(args.mixtures):
+    for seed in range(args.first_mixture, args.first_mixture + args.mixtures):
         audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
         duration = len(audio)/16000
         entry = {name: frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, duration, audible)
@@ -199,7 +206,7 @@ def main():
             started = time.time(); clf.segment(args.speed_hour); speed[f'hour_segment_seconds_{name}'] = round(time.time() - started, 1)
     results['speed'], results['load_average'] = speed, os.getloadavg()[0]
     print('mean over mixtures', json.dumps(results['mixtures_mean'], indent=1), '\nspeed', speed, flush=True)
-    tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
+    out = Path(args.out); tmp = out.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(out)
 
 
 if __name__ == '__main__':

@@ -20,9 +20,9 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe pitch --name pitch_new_code --groups librispeech   # rerun under another name
     python experiments/loco.py --recipe pitch --voice   # the same models with the voice encoder's probe added (results as pitch_voice)
     python experiments/loco.py --recipe pitch --voice --network-weight 0.4   # the same, the network's log-odds weighed 0.4 against the probe's (results as pitch_voice_w0.4)
-    python experiments/loco.py --recipe permissive   # the recipe shipped before on the permissive corpora (`--licences permissive`)
+    python experiments/loco.py --recipe permissive8   # the shipped recipe on the permissive corpora (`--licences permissive`)
 
-`permissive` trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
+`permissive8` (and `permissive`) trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
 the groups with no permissive corpus are all tested with one model (trained on every permissive corpus).
 
 The corpora are the folders of `--corpora-root` (default: $GENDERAUDIO_CORPORA) named in GROUPS; each group's
@@ -64,6 +64,7 @@ RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4
     'wide': dict(pitch_shift=True, pitch_semitones=5., feature_config=dataclasses.replace(LOGMEL, n_mels=80, fmax=8000.)),  # the 5-semitone recipe on 80 mel bands to 8 kHz
     'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
     'permissive': dict(licences=['permissive'], pitch_shift=True, pitch_semitones=5.),  # the recipe shipped until pitch8 on the redistributable corpora (what `genderaudio-train --licences permissive` gave then)
+    'permissive8': dict(licences=['permissive'], pitch_shift=True, pitch_semitones=8.),  # the shipped recipe on the redistributable corpora (what `genderaudio-train --licences permissive` gives)
     'permissive_base': dict(licences=['permissive'], pitch_shift=False),  # the same with the base recipe (measured before the pitch moves shipped)
 }
 HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips

@@ -27,13 +27,14 @@ MUSIC_EXTENSIONS = ('.ogg', '.oga', '.flac', '.wav', '.mp3', '.opus')
 
 def music_tracks(folders:list, # folders of music files (searched recursively)
                 )->list:
-    "The music files under `folders`, sorted (the order `split_tracks` counts in)."
-    return sorted(str(p) for f in folders for p in Path(f).rglob('*') if p.suffix.lower() in MUSIC_EXTENSIONS and p.is_file())
+    "The music files under `folders`, sorted by file name (the order `split_tracks` counts in, wherever they were unpacked)."
+    found = [p for f in folders for p in Path(f).rglob('*') if p.suffix.lower() in MUSIC_EXTENSIONS and p.is_file()]
+    return [str(p) for p in sorted(found, key=lambda p: (p.name, str(p)))]
 
 def split_tracks(tracks:list, # `music_tracks`, sorted
                  every:int=4, # every `every`-th track is held out
                 )->tuple:
-    "(training tracks, held-out tracks): every `every`-th track held out, so each package (folder) keeps some for judging."
+    "(training tracks, held-out tracks): every `every`-th track in name order held out, so large packages keep some for judging."
     return [t for i, t in enumerate(tracks) if i % every != every - 1], tracks[every - 1::every]
 
 def excerpt(path, # an audio file
