@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT/'experiments'/'results'/'detector.json'
 
 
-def write_sets(work:Path, root:Path, split:dict, music:list, n:int, seed:int=1)->dict:
+def write_sets(work:Path, root:Path, split:dict, held_tracks:list, n:int, seed:int=1)->dict:
     "The evaluation files, by set (written once): {set: [(path, gender or '')]}."
     from genderaudio.augment import synthetic_music, synthetic_noise, mix
     from genderaudio.detector import excerpt
@@ -46,7 +46,6 @@ def write_sets(work:Path, root:Path, split:dict, music:list, n:int, seed:int=1)-
     rng, sample_rate = np.random.default_rng(seed), 16000
     speech = training_sources([root/c for c in split['held_out_corpora']], None)
     speech = speech.groupby('corpus').apply(lambda d: d.sample(min(len(d), n), random_state=seed)).reset_index(drop=True)
-    held_tracks = [t for t in music if Path(t).name not in set(split['train_tracks'])]  # the config names its tracks
     sets = {'speech': [(p, g) for p, g in zip(speech.path, speech.gender)]}
     def made(name, make):
         folder = work/name; folder.mkdir(parents=True, exist_ok=True); rows = []
@@ -165,11 +164,12 @@ def main():
     args = parser.parse_args()
     import genderaudio.inference
     from genderaudio.inference import GenderClassifier, default_detector_dir
-    if args.speech_odds: genderaudio.inference.SPEECH_ODDS = args.speech_odds  # read by `segment` at each call
+    if args.speech_odds is not None: genderaudio.inference.SPEECH_ODDS = args.speech_odds  # read by `segment` at each call
     from genderaudio.detector import music_tracks
     folder = Path(args.detector) if args.detector else default_detector_dir()
     split = json.loads((folder/'config.json').read_text())['training_data']
-    sets = write_sets(Path(args.work), Path(args.corpora_root), split, music_tracks(args.music), args.n)
+    held_tracks = [t for t in music_tracks(args.music) if Path(t).name not in set(split['train_tracks'])]  # the config names its tracks
+    sets = write_sets(Path(args.work), Path(args.corpora_root), split, held_tracks, args.n)
     with_detector, alone = GenderClassifier(detector=folder), GenderClassifier(detector=None)
     results = dict(detector=str(folder), speech_odds=genderaudio.inference.SPEECH_ODDS, first_mixture=args.first_mixture, sets={})
     for name, rows in sets.items():
@@ -182,7 +182,6 @@ def main():
         print(f"{name:18} {d['files']:5} files: gendered {d['gendered']:.3f} (model alone {a['gendered']:.3f})"
               + (f", balanced accuracy {d['balanced_accuracy']:.3f} (alone {a['balanced_accuracy']:.3f})" if 'balanced_accuracy' in d else ''), flush=True)
     from genderaudio.corpora import training_sources
-    held_tracks = [t for t in music_tracks(args.music) if Path(t).name not in set(split['train_tracks'])]
     libri = training_sources([Path(args.corpora_root)/'librispeech_train100'], None)
     unheard = libri[libri.speaker_key.isin(set(alone.config.get('validation_speakers', [])))]
     results['mixtures'] = []

@@ -7,7 +7,7 @@ Docs: https://genderaudio.github.io/genderaudio/train.html.md"""
 # %% ../nbs/08_train.ipynb #f2b6f15e
 from __future__ import annotations
 import pandas as pd
-import hashlib, json, time, warnings
+import hashlib, inspect, json, time, warnings
 from dataclasses import dataclass, field, asdict
 from typing import Callable
 from pathlib import Path
@@ -284,6 +284,8 @@ def training_device(device:str='auto', # 'cpu', 'cuda', or 'auto' (the GPU when 
     return torch.device('cuda' if device == 'cuda' or (device == 'auto' and torch.cuda.is_available()) else 'cpu')
 
 # %% ../nbs/08_train.ipynb #a98cb330
+_PLAIN_SEMITONES = inspect.signature(augment_voice).parameters['max_semitones'].default  # runs at `augment_voice`'s own default keep the plain function and its dataset name
+
 @dataclass
 class TrainConfig:
     "Every setting of a training run that shapes the model; saved whole in the model's config.json (`train_config`)."
@@ -318,13 +320,13 @@ class TrainConfig:
         "The augmentation these settings ask for."
         if self.formants: return augment_vocal_tract
         if not self.pitch_shift: return augment_audio
-        return augment_voice if self.pitch_semitones == 5 else partial(augment_voice, max_semitones=self.pitch_semitones)  # the plain function at its own default: datasets built with it keep their settings
+        return augment_voice if self.pitch_semitones == _PLAIN_SEMITONES else partial(augment_voice, max_semitones=self.pitch_semitones)  # datasets built with the plain function keep their settings
     @property
     def dataset_name(self)->str:
         "The dataset folder these settings build: one per feature settings, augmentation and short-window share."
         fc = self.feature_config
         name = fc.kind if fc == KINDS.get(fc.kind) else f"{fc.kind}_{hashlib.sha256(json.dumps(fc.to_dict(), sort_keys=True).encode()).hexdigest()[:8]}"
-        moves = '_formants' if self.formants else f"_pitch_shift{'' if self.pitch_semitones == 5 else f'{self.pitch_semitones:g}'}" if self.pitch_shift else ''
+        moves = '_formants' if self.formants else f"_pitch_shift{'' if self.pitch_semitones == _PLAIN_SEMITONES else f'{self.pitch_semitones:g}'}" if self.pitch_shift else ''
         return name + moves + (f'_sw{self.short_windows:g}' if self.short_windows else '')
 
 
