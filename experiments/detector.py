@@ -135,6 +135,7 @@ def frame_scores(said_segments:list, truth:list, duration:float, audible:np.ndar
     hits_in_gap, false_in_gap = matched([(a - tolerance, b + tolerance) for a, b in gaps])  # across music or noise, the change is anywhere between the turns
     share = lambda x: float(x.mean()) if len(x) else None  # None: no such frames in this mixture
     return dict(speech_gendered=share(gendered[speech]), audible_speech_gendered=share(gendered[speech & audible]), not_speech_gendered=share(gendered[other]),
+                audible_speech_frames=int((speech & audible).sum()), not_speech_frames=int(other.sum()),  # to pool mixtures: sum(share*frames)/sum(frames)
                 music_called_music=share(said[true == 'music'] == 'music'), noise_called_noise=share(said[true == 'noise'] == 'noise'),
                 gender_accuracy=share(said[speech & gendered] == true[speech & gendered]),
                 change_recall=hits/max(len(gaps), 1), false_changes_per_5_min=false*300/duration,

@@ -15,7 +15,8 @@ from .features import import_librosa
 
 # %% auto #0
 __all__ = ['mu_law', 'telephone', 'mix', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender', 'augment_audio',
-           'augment_voice', 'augment_vocal_tract', 'synthetic_music', 'coloured_noise', 'synthetic_noise']
+           'augment_voice', 'augment_vocal_tract', 'synthetic_music', 'synthetic_beat', 'coloured_noise',
+           'synthetic_noise']
 
 # %% ../nbs/04_augment.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -172,6 +173,31 @@ def synthetic_music(seconds:float, # length
             length = int(rng.uniform(0.1, 0.6)*sample_rate)
             note = _note(base*2**(rng.integers(-7, 8)/12), length/sample_rate, sample_rate, rng, shape)[:n - i]
             out[i:i + len(note)] += note; i += length
+    return (0.3*out/(np.abs(out).max() + 1e-9)).astype(np.float32)
+
+def _drum(kind:str, sample_rate:int, rng:np.random.Generator)->np.ndarray:
+    "One drum-machine hit: a kick (a falling sine), a snare (noise and a 180 Hz body) or a hi-hat (bright noise)."
+    t = np.arange(int({'kick': 0.25, 'snare': 0.2, 'hat': 0.05}[kind]*sample_rate))/sample_rate
+    if kind == 'kick': return np.sin(2*np.pi*np.cumsum(rng.uniform(40, 60) + 100*np.exp(-30*t))/sample_rate)*np.exp(-12*t)
+    noise = rng.standard_normal(len(t))
+    if kind == 'snare': return (0.6*noise + 0.4*np.sin(2*np.pi*180*t))*np.exp(-25*t)
+    return 0.5*np.diff(noise, prepend=0)*np.exp(-60*t)
+
+def synthetic_beat(seconds:float, # length
+                   sample_rate:int=16000, # sample rate
+                   rng:np.random.Generator|None=None, # random source
+                  )->np.ndarray:
+    "A random drum loop (kick, snare and hi-hat on a 16-step bar, 70-180 beats a minute), under a `synthetic_music` line half the time."
+    rng = rng or np.random.default_rng()
+    n, step = int(seconds*sample_rate), int(60/rng.uniform(70, 180)/4*sample_rate)  # a step is a sixteenth note
+    out = np.zeros(n + sample_rate, np.float32)  # room for the last hit's tail
+    for kind, share in (('kick', 0.3), ('snare', 0.2), ('hat', 0.6)):
+        hit, steps = _drum(kind, sample_rate, rng)*rng.uniform(0.3, 1), rng.random(16) < share
+        steps[0] |= kind == 'kick'  # every bar starts with a kick
+        for start in range(0, n, step):
+            if steps[start//step % 16]: out[start:start + len(hit)] += hit
+    out = out[:n]
+    if rng.random() < 0.5: out += synthetic_music(seconds, sample_rate, rng)[:n]*rng.uniform(1, 4)*(np.abs(out).max() + 1e-9)/0.3
     return (0.3*out/(np.abs(out).max() + 1e-9)).astype(np.float32)
 
 def coloured_noise(n:int, rng:np.random.Generator, colour:str='white')->np.ndarray:

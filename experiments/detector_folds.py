@@ -1,0 +1,149 @@
+"""The detector's recipe judged on every music track once: the tracks in name order are cut into four folds, a
+detector is trained on three (with the shipped detector's speech corpora and settings) and judged on the fourth,
+as `experiments/detector.py` judges the shipped one. Which 15 tracks are held out decided more than the recipe
+(`detector_tape_speed.json`), so a recipe is adopted only where it wins across the folds.
+
+    python experiments/detector_folds.py --corpora-root ../shared/data --music DIR [DIR ...] --recipe tape --folds 0 1 2 3
+    python experiments/detector_folds.py ... --recipe tape --speech-odds 4 --first-mixture 10   # the same detectors, a setting chosen on other mixtures
+
+Recipes: `plain` (the one before), `tape` (shipped: half the track excerpts played up to 4 semitones faster or slower),
+`beats` (half the generated music a drum loop, `synthetic_beat`) and `tape_beats` (both): settings of
+`detector_examples`.
+Per fold: whole files (held-out music excerpts, held-out speech; `--n` per set); `--mixtures` five-minute mixtures
+through `segment` (music and noise frames given a gender, audible speech given a gender, changes found); and per
+held-out track, the share of its windows the detector scores speech-like enough to tip a timeline to speech.
+Results: experiments/results/detector_folds.json, one entry per recipe (with its settings: `tape@odds4@m10`) and
+fold, written after each fold (a run that stops keeps the folds it finished, and a rerun skips them).
+"""
+from __future__ import annotations
+import argparse, json, os, sys, time
+from pathlib import Path
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT/'experiments'))
+from detector import write_sets, score, mixture, frame_scores  # the shipped detector's evaluation, set for set
+
+RESULTS = ROOT/'experiments'/'results'/'detector_folds.json'
+RECIPES = dict(plain=dict(tape_semitones=0.), tape=dict(tape_semitones=4.), beats=dict(tape_semitones=0., beats=0.5), tape_beats=dict(tape_semitones=4., beats=0.5))
+HELD_OUT = ['librispeech_train100', 'ravdess', 'vietnamese_fuv']  # as for the shipped detector (12_detector)
+
+
+def train_fold(clf, root:Path, tracks:list, fold:int, recipe:str, out:Path, n:int)->Path:
+    "Train the detector of one fold (tracks `fold`, `fold`+4, ... held out) into `out`; returns the folder."
+    from genderaudio.corpora import corpus_folders, training_sources
+    from genderaudio.detector import detector_examples, train_detector
+    if (out/'config.json').exists(): return out
+    corpora = [f for f in corpus_folders(root) if f.name not in HELD_OUT]
+    speech = training_sources(corpora, None)
+    speech = speech.groupby('corpus').apply(lambda d: d.sample(min(len(d), 300), random_state=0)).reset_index(drop=True)
+    train_tracks = [t for i, t in enumerate(tracks) if i % 4 != fold]
+    images, labels = detector_examples(clf, list(speech.path), train_tracks, n, seed=0, progress=False, **RECIPES[recipe])
+    train_detector(images, labels, out, clf.features, clf.scale, progress=False,
+                   training_data=dict(held_out_corpora=HELD_OUT, train_tracks=[Path(t).name for t in train_tracks], recipe=recipe, windows=len(images)))
+    return out
+
+
+def judge(folder:Path, root:Path, held_tracks:list, work:Path, n:int, mixtures:int, first_mixture:int=0)->dict:
+    "Whole files and mixtures through the detector in `folder`, on the fold's held-out tracks."
+    from genderaudio.inference import GenderClassifier
+    from genderaudio.corpora import training_sources
+    split = json.loads((folder/'config.json').read_text())['training_data']
+    sets = write_sets(work, root, split, held_tracks, n)
+    clf = GenderClassifier(detector=folder)
+    out = dict(sets={name: score(clf.predict_many([p for p, _ in rows]), rows) for name, rows in sets.items()}, mixtures=[])
+    libri = training_sources([root/'librispeech_train100'], None)
+    unheard = libri[libri.speaker_key.isin(set(clf.config.get('validation_speakers', [])))]
+    for seed in range(first_mixture, first_mixture + mixtures):
+        audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
+        out['mixtures'].append(frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, len(audio)/16000, audible))
+    out['tracks'] = track_windows(clf, held_tracks)
+    out['mixtures_mean'] = {m: float(np.mean([e[m] for e in out['mixtures'] if e[m] is not None])) for m in out['mixtures'][0]}
+    out['mixtures_pooled'] = {m: pooled(out['mixtures'], m, frames) for m, frames in POOLED.items()}
+    return out
+
+
+def track_windows(clf, tracks:list, excerpts:int=6, seconds:float=10.)->dict:
+    "Per held-out track: the share of its windows whose p(speech) tips a timeline to speech (above 1/(1 + `SPEECH_ODDS`)), in `excerpts` stretches at -20 dBFS."
+    import genderaudio.inference as inference
+    from genderaudio.detector import excerpt
+    line, speech = 1/(1 + inference.SPEECH_ODDS), inference.DETECTOR_CLASSES.index('speech')
+    out = {}
+    for track in tracks:
+        rng, p = np.random.default_rng(0), []
+        for _ in range(excerpts):
+            audio = excerpt(track, seconds, 16000, rng)
+            job = clf._prepare(np.clip(audio*0.1/(np.sqrt(np.mean(np.square(audio))) + 1e-9), -1, 1), 16000)
+            if job.images is not None: p.append(clf.window_kinds(job.images)[:, speech])
+        p = np.concatenate(p) if p else np.zeros(0)
+        out[Path(track).name] = dict(windows=len(p), above_line=float(np.mean(p > line)) if len(p) else None)
+    return out
+
+
+POOLED = dict(not_speech_gendered='not_speech_frames', audible_speech_gendered='audible_speech_frames')
+
+def pooled(mixtures:list, share:str, frames:str)->float:
+    "A frame share over all `mixtures` together (each mixture counting by its frames, not alike)."
+    rows = [(m[share], m[frames]) for m in mixtures if m[share] is not None]
+    return float(sum(s*n for s, n in rows)/sum(n for _, n in rows))
+
+
+def summary(results:dict)->dict:
+    "Per recipe, the mean over its folds of each figure (and the folds' range of the music frames given a gender)."
+    table = {}
+    for recipe in sorted({k.split('/')[0] for k in results}):
+        folds = [v for k, v in results.items() if k.split('/')[0] == recipe and 'tracks' in v]
+        if not folds: continue
+        mean = lambda get: float(np.mean([get(v) for v in folds]))
+        table[recipe] = dict(folds=len(folds), music_files_gendered=mean(lambda v: v['sets']['music']['gendered']),
+                             speech_files_gendered=mean(lambda v: v['sets']['speech']['gendered']),
+                             speech_balanced_accuracy=mean(lambda v: v['sets']['speech']['balanced_accuracy']),
+                             track_windows_above_line=mean(lambda v: np.mean([t['above_line'] for t in v['tracks'].values() if t['above_line'] is not None])),
+                             not_speech_frames_gendered=mean(lambda v: v['mixtures_pooled']['not_speech_gendered']),
+                             not_speech_frames_gendered_by_fold=[round(v['mixtures_pooled']['not_speech_gendered'], 3) for v in folds],
+                             not_speech_frames_gendered_mixture_mean=mean(lambda v: v['mixtures_mean']['not_speech_gendered']),
+                             audible_speech_frames_gendered=mean(lambda v: v['mixtures_pooled']['audible_speech_gendered']),
+                             change_recall_in_gap=mean(lambda v: v['mixtures_mean']['change_recall_in_gap']),
+                             false_changes_in_gap_per_5_min=mean(lambda v: v['mixtures_mean']['false_changes_in_gap_per_5_min']))
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'))
+    parser.add_argument('--music', nargs='+', required=True, help='the three packages\' music folders')
+    parser.add_argument('--recipe', choices=sorted(RECIPES), default='plain')
+    parser.add_argument('--folds', type=int, nargs='+', default=[0, 1, 2, 3])
+    parser.add_argument('--windows', type=int, default=4000, help='training windows of each class (the shipped detector: 4,000)')
+    parser.add_argument('--n', type=int, default=100, help='files per whole-file set')
+    parser.add_argument('--mixtures', type=int, default=10)
+    parser.add_argument('--first-mixture', type=int, default=0, help='the first mixture (e.g. 10: other mixtures, to choose a setting on)')
+    parser.add_argument('--speech-odds', type=float, default=None, help="the timeline's odds for speech (`inference.SPEECH_ODDS`) instead of the shipped ones")
+    parser.add_argument('--work', default='runs/detector_folds')
+    args = parser.parse_args()
+    import genderaudio.inference
+    if args.speech_odds is not None: genderaudio.inference.SPEECH_ODDS = args.speech_odds  # read by `segment` at each call
+    from genderaudio.inference import GenderClassifier
+    from genderaudio.detector import music_tracks
+    root, work, tracks = Path(args.corpora_root), Path(args.work), music_tracks(args.music)
+    clf = GenderClassifier(detector=None)
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for fold in args.folds:
+        key = args.recipe + (f'@odds{args.speech_odds:g}' if args.speech_odds is not None else '') + (f'@m{args.first_mixture}' if args.first_mixture else '') + f'/{fold}'
+        if 'tracks' in results.get(key, {}): continue  # done (an entry from before tracks were judged is judged again)
+        started = time.time()
+        folder = train_fold(clf, root, tracks, fold, args.recipe, work/f'{args.recipe}_{fold}', args.windows)
+        trained = time.time() - started
+        entry = judge(folder, root, tracks[fold::4], work/f'sets_{fold}', args.n, args.mixtures, args.first_mixture)
+        entry.update(held_tracks=[Path(t).name for t in tracks[fold::4]], train_seconds=round(trained), seconds=round(time.time() - started))
+        results = {**(json.loads(RESULTS.read_text()) if RESULTS.exists() else {}), key: entry}  # with what other runs wrote meanwhile
+        m, s = entry['mixtures_mean'], entry['sets']
+        print(f"{key}: music files gendered {s['music']['gendered']:.3f}, speech gendered {s['speech']['gendered']:.3f}, "
+              f"frames: not speech gendered {m['not_speech_gendered']:.3f}, audible speech {m['audible_speech_gendered']:.3f}, "
+              f"changes in gap {m['change_recall_in_gap']:.3f} ({entry['seconds']} s)", flush=True)
+        tmp = RESULTS.with_suffix(f'.{os.getpid()}.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
+    print(json.dumps(summary(results), indent=1))
+
+
+if __name__ == '__main__':
+    main()
