@@ -47,7 +47,7 @@ def default_detector_dir()->Path:
 
 DETECTOR_CLASSES = ['music', 'noise', 'speech'] # the detector's outputs, in order
 SPEECH_SHARE = 0.25 # a recording is speech when at least this share of its voiced windows is (and it has one)
-SPEECH_ODDS = 8. # in a timeline, a slot is speech unless the detector's smoothed odds against it beat 8:1 (speech over music, and speech the detector misreads)
+SPEECH_ODDS = 2. # in a timeline, a slot is speech unless the detector's smoothed odds against it beat 2:1 (speech over music, and speech the detector misreads)
 SILENCE_DBFS = -50. # a recording without voiced windows is 'silence' below this RMS level, else 'noise'
 DETECTOR_CLIP_DB = 6. # a model's image scale may cut at most this much (dB) off either end of a row of the detector's
 
