@@ -14,8 +14,8 @@ through `segment` (music and noise frames given a gender, audible speech given a
 held-out track, the share of its windows the detector scores speech-like enough to tip a timeline to speech.
 Results: experiments/results/detector_folds.json, one entry per recipe (with its settings: `tape@odds4@m10`) and
 fold, written after each fold (a run that stops keeps the folds it finished, and a rerun skips them). The entries
-without `@odds` were judged at 8:1, the odds shipped then (`SPEECH_ODDS` is 2:1 now: give `--speech-odds 8` to add
-to them).
+without `@odds` were judged at 8:1, the odds shipped then (`SPEECH_ODDS` is 2:1 now; `--speech-odds 8` judges at
+those odds again, under `RECIPE@odds8`).
 """
 from __future__ import annotations
 import argparse, json, os, sys, time
