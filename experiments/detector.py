@@ -84,13 +84,24 @@ def score(predictions:list, rows:list)->dict:
     return out
 
 
+def level(audio:np.ndarray, db:float)->np.ndarray:
+    "`audio` at an RMS level of `db` dBFS."
+    return (audio*10**(db/20)/(np.sqrt(np.mean(np.square(audio, dtype=np.float64))) + 1e-9)).astype(np.float32)
+
+
+def unheard_readers(root:Path, clf)->'pd.DataFrame':
+    "The LibriSpeech recordings of the readers `clf`'s gender model kept for validation (never trained on), for `mixture`."
+    from genderaudio.corpora import training_sources
+    libri = training_sources([root/'librispeech_train100'], None)
+    return libri[libri.speaker_key.isin(set(clf.config.get('validation_speakers', [])))]
+
+
 def mixture(turn_speech, held_tracks:list, rng, seconds:float=300., sample_rate:int=16000)->tuple:
     "Samples; the truth as (start, end, label) with labels female, male, music, noise; and which 10 ms frames hold an audible voice."
     from genderaudio.augment import synthetic_noise, mix
     from genderaudio.detector import excerpt
     from genderaudio.audio import load_audio
     by_gender = {g: rows for g, rows in turn_speech.groupby('gender')}
-    level = lambda x, db: (x*10**(db/20)/(np.sqrt(np.mean(np.square(x, dtype=np.float64))) + 1e-9)).astype(np.float32)
     gender, pieces, truth, t, voices = rng.choice(['female', 'male']), [], [], 0., []
     def add(audio, label, voice=None):
         nonlocal t
@@ -142,6 +153,14 @@ def frame_scores(said_segments:list, truth:list, duration:float, audible:np.ndar
                 change_recall_in_gap=hits_in_gap/max(len(gaps), 1), false_changes_in_gap_per_5_min=false_in_gap*300/duration)
 
 
+POOLED = dict(not_speech_gendered='not_speech_frames', audible_speech_gendered='audible_speech_frames')  # share: its frames
+
+def pooled(mixtures:list, share:str, frames:str)->float:
+    "A frame share over all `mixtures` together (each mixture counting by its frames, not alike)."
+    rows = [(m[share], m[frames]) for m in mixtures if m[share] is not None]
+    return float(sum(s*n for s, n in rows)/sum(n for _, n in rows))
+
+
 def energy_timeline(audio:np.ndarray, sample_rate:int=16000, threshold_db:float=-40.)->list:
     "The baseline: 10 ms frames above `threshold_db` are speech (given a gender: here 'female', as the detector-less model would give one)."
     frames = audio[:len(audio)//160*160].reshape(-1, 160).astype(np.float64)
@@ -182,9 +201,7 @@ def main():
         d, a = entry['detector'], entry['model_alone']
         print(f"{name:18} {d['files']:5} files: gendered {d['gendered']:.3f} (model alone {a['gendered']:.3f})"
               + (f", balanced accuracy {d['balanced_accuracy']:.3f} (alone {a['balanced_accuracy']:.3f})" if 'balanced_accuracy' in d else ''), flush=True)
-    from genderaudio.corpora import training_sources
-    libri = training_sources([Path(args.corpora_root)/'librispeech_train100'], None)
-    unheard = libri[libri.speaker_key.isin(set(alone.config.get('validation_speakers', [])))]
+    unheard = unheard_readers(Path(args.corpora_root), alone)
     results['mixtures'] = []
     for seed in range(args.first_mixture, args.first_mixture + args.mixtures):
         audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
@@ -194,6 +211,7 @@ def main():
         entry['energy_baseline'] = frame_scores(energy_timeline(audio), truth, duration, audible)
         results['mixtures'].append(entry)
         print(f"mixture {seed}: " + json.dumps({k: {m: (round(v, 3) if v is not None else None) for m, v in e.items()} for k, e in entry.items()}), flush=True)
+    results['mixtures_pooled'] = {k: {m: pooled([e[k] for e in results['mixtures']], m, frames) for m, frames in POOLED.items()} for k in results['mixtures'][0]}
     results['mixtures_mean'] = {k: {m: float(np.mean([e[k][m] for e in results['mixtures'] if e[k][m] is not None]))
                                     for m in results['mixtures'][0][k]} for k in results['mixtures'][0]}
     speed = {}
@@ -205,7 +223,7 @@ def main():
         if Path(args.speed_hour).exists():
             started = time.time(); clf.segment(args.speed_hour); speed[f'hour_segment_seconds_{name}'] = round(time.time() - started, 1)
     results['speed'], results['load_average'] = speed, os.getloadavg()[0]
-    print('mean over mixtures', json.dumps(results['mixtures_mean'], indent=1), '\nspeed', speed, flush=True)
+    print('mean over mixtures', json.dumps(results['mixtures_mean'], indent=1), '\npooled', json.dumps(results['mixtures_pooled']), '\nspeed', speed, flush=True)
     out = Path(args.out); tmp = out.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(out)
 
 

@@ -24,38 +24,32 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT/'experiments'))
-from detector import write_sets, score, mixture, frame_scores  # the shipped detector's evaluation, set for set
+from detector import write_sets, score, mixture, frame_scores, level, unheard_readers, pooled, POOLED  # the shipped detector's evaluation, set for set
 
 RESULTS = ROOT/'experiments'/'results'/'detector_folds.json'
 RECIPES = dict(plain=dict(tape_semitones=0.), tape=dict(tape_semitones=4.), beats=dict(tape_semitones=0., beats=0.5), tape_beats=dict(tape_semitones=4., beats=0.5))
-HELD_OUT = ['librispeech_train100', 'ravdess', 'vietnamese_fuv']  # as for the shipped detector (12_detector)
 
 
 def train_fold(clf, root:Path, tracks:list, fold:int, recipe:str, out:Path, n:int)->Path:
     "Train the detector of one fold (tracks `fold`, `fold`+4, ... held out) into `out`; returns the folder."
-    from genderaudio.corpora import corpus_folders, training_sources
-    from genderaudio.detector import detector_examples, train_detector
+    from genderaudio.detector import detector_examples, train_detector, detector_speech, DETECTOR_HELD_OUT
     if (out/'config.json').exists(): return out
-    corpora = [f for f in corpus_folders(root) if f.name not in HELD_OUT]
-    speech = training_sources(corpora, None)
-    speech = speech.groupby('corpus').apply(lambda d: d.sample(min(len(d), 300), random_state=0)).reset_index(drop=True)
+    _, speech = detector_speech(root)
     train_tracks = [t for i, t in enumerate(tracks) if i % 4 != fold]
     images, labels = detector_examples(clf, list(speech.path), train_tracks, n, seed=0, progress=False, **RECIPES[recipe])
     train_detector(images, labels, out, clf.features, clf.scale, progress=False,
-                   training_data=dict(held_out_corpora=HELD_OUT, train_tracks=[Path(t).name for t in train_tracks], recipe=recipe, windows=len(images)))
+                   training_data=dict(held_out_corpora=DETECTOR_HELD_OUT, train_tracks=[Path(t).name for t in train_tracks], recipe=recipe, windows=len(images)))
     return out
 
 
 def judge(folder:Path, root:Path, held_tracks:list, work:Path, n:int, mixtures:int, first_mixture:int=0)->dict:
     "Whole files and mixtures through the detector in `folder`, on the fold's held-out tracks."
     from genderaudio.inference import GenderClassifier
-    from genderaudio.corpora import training_sources
     split = json.loads((folder/'config.json').read_text())['training_data']
     sets = write_sets(work, root, split, held_tracks, n)
     clf = GenderClassifier(detector=folder)
     out = dict(sets={name: score(clf.predict_many([p for p, _ in rows]), rows) for name, rows in sets.items()}, mixtures=[])
-    libri = training_sources([root/'librispeech_train100'], None)
-    unheard = libri[libri.speaker_key.isin(set(clf.config.get('validation_speakers', [])))]
+    unheard = unheard_readers(root, clf)
     for seed in range(first_mixture, first_mixture + mixtures):
         audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
         out['mixtures'].append(frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, len(audio)/16000, audible))
@@ -75,27 +69,18 @@ def track_windows(clf, tracks:list, excerpts:int=6, seconds:float=10.)->dict:
         rng, p = np.random.default_rng(0), []
         for _ in range(excerpts):
             audio = excerpt(track, seconds, 16000, rng)
-            job = clf._prepare(np.clip(audio*0.1/(np.sqrt(np.mean(np.square(audio))) + 1e-9), -1, 1), 16000)
+            job = clf._prepare(np.clip(level(audio, -20), -1, 1), 16000)
             if job.images is not None: p.append(clf.window_kinds(job.images)[:, speech])
         p = np.concatenate(p) if p else np.zeros(0)
         out[Path(track).name] = dict(windows=len(p), above_line=float(np.mean(p > line)) if len(p) else None)
     return out
 
 
-POOLED = dict(not_speech_gendered='not_speech_frames', audible_speech_gendered='audible_speech_frames')
-
-def pooled(mixtures:list, share:str, frames:str)->float:
-    "A frame share over all `mixtures` together (each mixture counting by its frames, not alike)."
-    rows = [(m[share], m[frames]) for m in mixtures if m[share] is not None]
-    return float(sum(s*n for s, n in rows)/sum(n for _, n in rows))
-
-
 def summary(results:dict)->dict:
     "Per recipe, the mean over its folds of each figure (and the folds' range of the music frames given a gender)."
     table = {}
     for recipe in sorted({k.split('/')[0] for k in results}):
-        folds = [v for k, v in results.items() if k.split('/')[0] == recipe and 'tracks' in v]
-        if not folds: continue
+        folds = [v for k, v in results.items() if k.split('/')[0] == recipe]
         mean = lambda get: float(np.mean([get(v) for v in folds]))
         table[recipe] = dict(folds=len(folds), music_files_gendered=mean(lambda v: v['sets']['music']['gendered']),
                              speech_files_gendered=mean(lambda v: v['sets']['speech']['gendered']),
@@ -132,7 +117,7 @@ def main():
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for fold in args.folds:
         key = args.recipe + (f'@odds{args.speech_odds:g}' if args.speech_odds is not None else '') + (f'@m{args.first_mixture}' if args.first_mixture else '') + f'/{fold}'
-        if 'tracks' in results.get(key, {}): continue  # done (an entry from before tracks were judged is judged again)
+        if key in results: continue  # done
         started = time.time()
         folder = train_fold(clf, root, tracks, fold, args.recipe, work/f'{args.recipe}_{fold}', args.windows)
         trained = time.time() - started

@@ -16,11 +16,12 @@ from .augment import augment_audio
 from .inference import DETECTOR_CLASSES, GenderClassifier
 from .augment import mix
 from .augment import synthetic_music, synthetic_noise, synthetic_beat
+from .corpora import corpus_folders, training_sources
 
 
 # %% auto #0
-__all__ = ['MUSIC_EXTENSIONS', 'TAPE_SEMITONES', 'DETECTOR_ARCHITECTURE', 'music_tracks', 'split_tracks', 'excerpt',
-           'tape_excerpt', 'detector_examples', 'train_detector', 'detector_card']
+__all__ = ['MUSIC_EXTENSIONS', 'DETECTOR_HELD_OUT', 'TAPE_SEMITONES', 'DETECTOR_ARCHITECTURE', 'music_tracks', 'split_tracks',
+           'excerpt', 'tape_excerpt', 'detector_speech', 'detector_examples', 'train_detector', 'detector_card']
 
 # %% ../nbs/12_detector.ipynb #06db106c
 MUSIC_EXTENSIONS = ('.ogg', '.oga', '.flac', '.wav', '.mp3', '.opus')
@@ -60,6 +61,19 @@ def tape_excerpt(path, # an audio file
 
 
 # %% ../nbs/12_detector.ipynb #65d3562c
+DETECTOR_HELD_OUT = ['librispeech_train100', 'ravdess', 'vietnamese_fuv'] # corpora whose speakers judge the detector, never trained on
+
+def detector_speech(root, # a folder of corpus folders (`corpus_folders`)
+                    held_out:list=DETECTOR_HELD_OUT, # corpora kept out, for judging
+                    per_corpus:int=300, # recordings drawn from each corpus
+                    seed:int=0, # which ones
+                   )->tuple:
+    "(training corpus folders, their speech table): `per_corpus` recordings of every corpus not held out, for `detector_examples`."
+    corpora = [f for f in corpus_folders(root) if f.name not in held_out]
+    speech = training_sources(corpora, None)
+    by_corpus = speech.groupby('corpus', group_keys=False)[list(speech.columns)]  # the columns named: pandas 3 keeps `corpus`
+    return corpora, by_corpus.apply(lambda d: d.sample(min(len(d), per_corpus), random_state=seed)).reset_index(drop=True)
+
 TAPE_SEMITONES = 4. # track excerpts played faster or slower: on every track held out once, 8.4 % of music and noise frames gendered, not 11.6 % (experiments/detector_folds.py)
 
 def _windows(clf:GenderClassifier, audio:np.ndarray, rng:np.random.Generator, most:int)->np.ndarray:
