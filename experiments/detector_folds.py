@@ -5,6 +5,7 @@ as `experiments/detector.py` judges the shipped one. Which 15 tracks are held ou
 
     python experiments/detector_folds.py --corpora-root ../shared/data --music DIR [DIR ...] --recipe tape --folds 0 1 2 3
     python experiments/detector_folds.py ... --recipe tape --speech-odds 4 --first-mixture 10   # the same detectors, a setting chosen on other mixtures
+    python experiments/detector_folds.py ... --recipe tape --name tape@edge   # the same detectors judged again after a change of `segment`
 
 Recipes: `plain` (the one before), `tape` (shipped: half the track excerpts played up to 4 semitones faster or slower),
 `beats` (half the generated music a drum loop, `synthetic_beat`) and `tape_beats` (both): settings of
@@ -107,6 +108,7 @@ def main():
     parser.add_argument('--first-mixture', type=int, default=0, help='the first mixture (e.g. 10: other mixtures, to choose a setting on)')
     parser.add_argument('--speech-odds', type=float, default=None, help="the timeline's odds for speech (`inference.SPEECH_ODDS`) instead of the shipped ones")
     parser.add_argument('--work', default='runs/detector_folds')
+    parser.add_argument('--name', default=None, help='results under this name (default: the recipe and its settings, e.g. `tape@odds4@m10`), e.g. to judge the same detectors again after a change of `segment`')
     args = parser.parse_args()
     import genderaudio.inference
     if args.speech_odds is not None: genderaudio.inference.SPEECH_ODDS = args.speech_odds  # read by `segment` at each call
@@ -116,7 +118,7 @@ def main():
     clf = GenderClassifier(detector=None)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for fold in args.folds:
-        key = args.recipe + (f'@odds{args.speech_odds:g}' if args.speech_odds is not None else '') + (f'@m{args.first_mixture}' if args.first_mixture else '') + f'/{fold}'
+        key = (args.name or args.recipe + (f'@odds{args.speech_odds:g}' if args.speech_odds is not None else '') + (f'@m{args.first_mixture}' if args.first_mixture else '')) + f'/{fold}'
         if key in results: continue  # done
         started = time.time()
         folder = train_fold(clf, root, tracks, fold, args.recipe, work/f'{args.recipe}_{fold}', args.windows)

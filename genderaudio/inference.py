@@ -18,7 +18,7 @@ from .core import AudioError, ModelFileError, _reason
 from .audio import fix_length
 from .features import FeatureConfig, ImageScale, prepare_clip, features, features_to_image, _window
 from .audio import BLOCK_SECONDS, LONG_SECONDS, _blocks, _read_chunks, audio_array
-from .speech import Voicing, _grid, speech_regions, speech_seconds, voiced_frames, voiced_seconds
+from .speech import Voicing, _grid, speech_regions, speech_seconds, voiced_frames, voiced_seconds, widen_regions
 from .core import GENDERS
 from .speech import MIN_WINDOW_VOICED, is_speech_window, window_voiced_frames
 from .runtime import onnx_audio_resnet, onnx_providers, onnx_session, read_without_torch
@@ -27,10 +27,10 @@ from .encoder import VoiceEncoder, default_voice_encoder_dir
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SPEECH_ODDS', 'SILENCE_DBFS', 'DETECTOR_CLIP_DB', 'WINDOW_HOP',
-           'VOICE_GATE', 'SHORT_FACTOR', 'PAUSE_SECONDS', 'NO_PAUSE_PENALTY', 'TURN_CONTEXT', 'TURN_SIMILARITY',
-           'SAME_VOICE_PENALTY', 'TURN_VOICED', 'TIMELINE_COLOURS', 'default_model_dir', 'default_detector_dir',
-           'Prediction', 'Segment', 'load_detector', 'GenderClassifier', 'single_threaded_math', 'auto_workers',
-           'files_bar', 'smooth_labels', 'voice_similarity', 'plot_timeline']
+           'VOICE_GATE', 'SHORT_FACTOR', 'PAUSE_SECONDS', 'SPEECH_EDGE', 'NO_PAUSE_PENALTY', 'TURN_CONTEXT',
+           'TURN_SIMILARITY', 'SAME_VOICE_PENALTY', 'TURN_VOICED', 'TIMELINE_COLOURS', 'default_model_dir',
+           'default_detector_dir', 'Prediction', 'Segment', 'load_detector', 'GenderClassifier', 'single_threaded_math',
+           'auto_workers', 'files_bar', 'smooth_labels', 'voice_similarity', 'plot_timeline']
 
 # %% ../nbs/10_inference.ipynb #8f1288fe
 def default_model_dir()->Path:
@@ -93,6 +93,7 @@ WINDOW_HOP = 0.5 # seconds between the model windows of a long recording
 VOICE_GATE = math.log(9) # the voice encoder is asked where the network's p_female is between 0.1 and 0.9 (see `10b_voice`)
 SHORT_FACTOR = 1.5 # voice spanning up to this many model windows is classified as one clip, exactly as in training
 PAUSE_SECONDS = 0.1 # a gap at least this long between stretches of speech is a pause (`segment`)
+SPEECH_EDGE = 0.1 # seconds each speech segment of a timeline reaches beyond its voiced frames (`widen_regions`): the unvoiced sounds that begin and end it
 NO_PAUSE_PENALTY = 4. # added cost (nats) of a change of label inside continuous speech: voices change at pauses
 TURN_CONTEXT = 2. # seconds of voice either side of a moment whose d-vectors `voice_similarity` compares
 TURN_SIMILARITY = 0.65 # cosine similarity of those d-vectors from which the voices either side are taken as one
@@ -686,10 +687,12 @@ def segment(self:GenderClassifier, source, # audio file path, or samples (numpy 
     n = len(self.classes)
     not_speech = self._not_speech_slots({k: v[n:] for k, v in slots.items()}, switch_penalty) if self.detector is not None else {}
     frames = lambda slot: slice(int(slot*WINDOW_HOP*rate)//g.hop, int((slot + 1)*WINDOW_HOP*rate)//g.hop)  # a slot's voicing frames
+    free = np.ones(len(voiced), bool)  # the frames speech may widen into: not those of music or noise
+    for slot in not_speech: free[frames(slot)] = False
     not_speech = {k: v for k, v in not_speech.items() if voiced[frames(k)].any()}  # a silent slot next to music stays 'no speech'
-    for slot in not_speech: voiced[frames(slot)] = False  # music and noise are not voices: their frames leave the speech regions
+    voiced &= free  # music and noise are not voices: their frames leave the speech regions
     voices = tuple(map(np.concatenate, voices)) if voices[0] else None
-    timeline = self._timeline(voiced, {k: v[:n] for k, v in slots.items() if k not in not_speech}, total/rate, min_gap, min_duration, switch_penalty, voices)
+    timeline = self._timeline(voiced, {k: v[:n] for k, v in slots.items() if k not in not_speech}, total/rate, min_gap, min_duration, switch_penalty, voices, free)
     return _label_not_speech(timeline, not_speech, min_duration)
 
 @patch
@@ -748,8 +751,8 @@ def _change_penalty(self:GenderClassifier, pieces:list, # [start, end, slot] of 
 
 @patch
 def _timeline(self:GenderClassifier, voiced:np.ndarray, slot_logits:dict, duration:float,
-              min_gap:float=0.5, min_duration:float=1., switch_penalty:float=3., voices:tuple|None=None)->list:
-    "Segments covering `duration` seconds from the voiced frames and the mean logits of each 0.5 s slot."
+              min_gap:float=0.5, min_duration:float=1., switch_penalty:float=3., voices:tuple|None=None, free:np.ndarray|None=None)->list:
+    "Segments covering `duration` seconds from the voiced frames and the mean logits of each 0.5 s slot; speech reaches `SPEECH_EDGE` further, into `free` frames."
     v, g = self.voicing, _grid(self.voicing, self.features.sample_rate)
     rate = self.features.sample_rate
     known = np.array(sorted(slot_logits))
@@ -793,6 +796,10 @@ def _timeline(self:GenderClassifier, voiced:np.ndarray, slot_logits:dict, durati
                 segments, changed = merged(segments), True
                 break
     segments = agreeing(segments)  # a merge may tip a segment's mean: labels follow probabilities to the end
+    if segments:  # the decisions made, each segment reaches into the silence either side for its unvoiced first and last sounds
+        frames = np.array([[round(s[0]*rate/g.hop), round(s[1]*rate/g.hop)] for s in segments])
+        wide = widen_regions(frames, round(SPEECH_EDGE/v.hop_seconds), len(voiced), math.ceil(PAUSE_SECONDS/v.hop_seconds - 1e-9), free)
+        for s, (a, b), (lo, hi) in zip(segments, frames, wide): s[0], s[1] = s[0] - (a - lo)*g.hop/rate, min(duration, s[1] + (hi - b)*g.hop/rate)
     timeline, t = [], 0.
     for s0, s1, label, zs, ws in segments:
         if s0 > t + 1e-6: timeline.append(Segment(round(float(t), 2), round(float(s0), 2), 'no speech', math.nan))

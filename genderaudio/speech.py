@@ -15,7 +15,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['MIN_WINDOW_VOICED', 'Voicing', 'periodicity', 'voiced_frames', 'voiced_seconds', 'speech_regions', 'speech_seconds',
-           'window_voiced_frames', 'is_speech_window']
+           'widen_regions', 'window_voiced_frames', 'is_speech_window']
 
 # %% ../nbs/02_speech.ipynb #98834d39
 @dataclass(frozen=True)
@@ -111,6 +111,26 @@ def speech_seconds(regions:np.ndarray, # frame ranges from `speech_regions`
                   )->float:
     "Total seconds spanned by speech regions (a region of n frames spans (n-1) hops plus one frame)."
     return float((regions[:, 1] - regions[:, 0]).sum()*voicing.hop_seconds + len(regions)*(voicing.frame_seconds - voicing.hop_seconds))
+
+def widen_regions(regions:np.ndarray, # frame ranges from `speech_regions`, in time order
+                  frames:int, # frames to add at either end of each
+                  n_frames:int, # frames in the recording
+                  keep:int=0, # frames of pause to leave between neighbouring regions
+                  allowed:np.ndarray|None=None, # mask of the frames a region may grow into (default: all)
+                 )->np.ndarray:
+    "`regions` grown by up to `frames` at each end, within the recording, into `allowed` frames, and never closer than `keep` frames to a neighbour."
+    out = np.array(regions, np.int64).reshape(-1, 2)
+    if not len(out) or frames <= 0: return out
+    room = np.maximum((out[1:, 0] - out[:-1, 1] - keep)//2, 0)  # each side takes half of what the pause can give
+    lo = out[:, 0] - np.minimum(frames, np.r_[out[0, 0], room])
+    hi = out[:, 1] + np.minimum(frames, np.r_[room, max(n_frames - out[-1, 1], 0)])
+    if allowed is not None:  # stop at the first frame that is not allowed
+        barred = ~np.asarray(allowed, bool)
+        for i, (a, b) in enumerate(out):
+            before, after = np.flatnonzero(barred[lo[i]:a]), np.flatnonzero(barred[b:hi[i]])
+            if len(before): lo[i] += before[-1] + 1
+            if len(after): hi[i] = b + after[0]
+    return np.stack([lo, hi], axis=1)
 
 # %% ../nbs/02_speech.ipynb #58090508
 MIN_WINDOW_VOICED = 0.2 # fraction of a window that must be voiced for the window to count
