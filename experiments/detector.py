@@ -74,7 +74,7 @@ def write_sets(work:Path, root:Path, split:dict, held_tracks:list, n:int, seed:i
 
 
 def score(predictions:list, rows:list)->dict:
-    "Share gendered, and for speech the gender balanced accuracy (files called no speech count as wrong)."
+    "Share gendered, and for speech the gender balanced accuracy and each gender's recall (files called no speech count as wrong)."
     labels = [p.label for p in predictions]
     out = dict(files=len(rows), gendered=float(np.mean([l in ('female', 'male') for l in labels])),
                kinds={k: labels.count(k) for k in set(labels)}, kind={k: [p.kind for p in predictions].count(k) for k in set(p.kind for p in predictions)})
@@ -82,6 +82,7 @@ def score(predictions:list, rows:list)->dict:
     if all(genders):
         recall = [np.mean([l == g for l, g2 in zip(labels, genders) if g2 == g]) for g in ('female', 'male')]
         out['balanced_accuracy'] = float(np.mean(recall))
+        out['female_recall'], out['male_recall'] = map(float, recall)
     return out
 
 
