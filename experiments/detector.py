@@ -168,6 +168,16 @@ def pooled(mixtures:list, share:str, frames:str)->float:
     rows = [(m[share], m[frames]) for m in mixtures if m[share] is not None]
     return float(sum(s*n for s, n in rows)/sum(n for _, n in rows))
 
+def summarise(mixtures:list)->tuple:
+    "(mean, pooled) of `frame_scores` entries: each figure's mean over the mixtures, and the frame shares of `POOLED` over all their frames."
+    mean = {m: float(np.mean([e[m] for e in mixtures if e[m] is not None])) for m in mixtures[0]}
+    return mean, {m: pooled(mixtures, m, frames) for m, frames in POOLED.items()}
+
+
+def timeline_scores(clf, audio:np.ndarray, truth:list, audible:np.ndarray)->dict:
+    "`frame_scores` of `clf.segment`'s timeline of a 16 kHz mixture."
+    return frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, len(audio)/16000, audible)
+
 
 def energy_timeline(audio:np.ndarray, sample_rate:int=16000, threshold_db:float=-40.)->list:
     "The baseline: 10 ms frames above `threshold_db` are speech (given a gender: here 'female', as the detector-less model would give one)."
@@ -213,15 +223,13 @@ def main():
     results['mixtures'] = []
     for seed in range(args.first_mixture, args.first_mixture + args.mixtures):
         audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
-        duration = len(audio)/16000
-        entry = {name: frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, duration, audible)
-                 for name, clf in (('detector', with_detector), ('model_alone', alone))}
-        entry['energy_baseline'] = frame_scores(energy_timeline(audio), truth, duration, audible)
+        entry = {name: timeline_scores(clf, audio, truth, audible) for name, clf in (('detector', with_detector), ('model_alone', alone))}
+        entry['energy_baseline'] = frame_scores(energy_timeline(audio), truth, len(audio)/16000, audible)
         results['mixtures'].append(entry)
         print(f"mixture {seed}: " + json.dumps({k: {m: (round(v, 3) if v is not None else None) for m, v in e.items()} for k, e in entry.items()}), flush=True)
-    results['mixtures_pooled'] = {k: {m: pooled([e[k] for e in results['mixtures']], m, frames) for m, frames in POOLED.items()} for k in results['mixtures'][0]}
-    results['mixtures_mean'] = {k: {m: float(np.mean([e[k][m] for e in results['mixtures'] if e[k][m] is not None]))
-                                    for m in results['mixtures'][0][k]} for k in results['mixtures'][0]}
+    summaries = {k: summarise([e[k] for e in results['mixtures']]) for k in results['mixtures'][0]}
+    results['mixtures_pooled'] = {k: pooled for k, (_, pooled) in summaries.items()}
+    results['mixtures_mean'] = {k: mean for k, (mean, _) in summaries.items()}
     speed = {}
     clips = sorted(str(p) for p in Path(args.speed_clips).glob('*.wav'))[:2000]
     for name, clf in (('detector', with_detector), ('model_alone', alone)):

@@ -25,7 +25,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT/'experiments'))
-from detector import write_sets, score, mixture, frame_scores, level, unheard_readers, pooled, POOLED  # the shipped detector's evaluation, set for set
+from detector import write_sets, score, mixture, timeline_scores, summarise, level, unheard_readers  # the shipped detector's evaluation, set for set
 
 RESULTS = ROOT/'experiments'/'results'/'detector_folds.json'
 RECIPES = dict(plain=dict(tape_semitones=0.), tape=dict(tape_semitones=4.), beats=dict(tape_semitones=0., beats=0.5), tape_beats=dict(tape_semitones=4., beats=0.5))
@@ -53,10 +53,9 @@ def judge(folder:Path, root:Path, held_tracks:list, work:Path, n:int, mixtures:i
     unheard = unheard_readers(root, clf)
     for seed in range(first_mixture, first_mixture + mixtures):
         audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
-        out['mixtures'].append(frame_scores([(s.start, s.end, s.label) for s in clf.segment(audio, 16000)], truth, len(audio)/16000, audible))
+        out['mixtures'].append(timeline_scores(clf, audio, truth, audible))
     out['tracks'] = track_windows(clf, held_tracks)
-    out['mixtures_mean'] = {m: float(np.mean([e[m] for e in out['mixtures'] if e[m] is not None])) for m in out['mixtures'][0]}
-    out['mixtures_pooled'] = {m: pooled(out['mixtures'], m, frames) for m, frames in POOLED.items()}
+    out['mixtures_mean'], out['mixtures_pooled'] = summarise(out['mixtures'])
     return out
 
 
