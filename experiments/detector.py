@@ -27,6 +27,7 @@ The split (which corpora and tracks the shipped detector trained on) is read fro
 experiments/results/detector.json (or `--out`) and a table. Settings are chosen on other mixtures than those reported:
 
     python experiments/detector.py ... --first-mixture 10 --speech-odds 4 --out odds4.json   # mixtures 10-19, odds 4:1
+    python experiments/detector.py ... --model runs/music/model --out music.json   # another gender model (its validation speakers make the mixtures)
 """
 from __future__ import annotations
 import argparse, json, os, time
@@ -191,6 +192,7 @@ def main():
     parser.add_argument('--corpora-root', default=os.environ.get('GENDERAUDIO_CORPORA'))
     parser.add_argument('--music', nargs='+', required=True, help='the music folders the detector was trained from (its held-out tracks are used)')
     parser.add_argument('--detector', default=None, help='detector folder (default: the shipped one)')
+    parser.add_argument('--model', default=None, help='gender model folder (default: the shipped one), e.g. a candidate recipe trained like it')
     parser.add_argument('--n', type=int, default=200, help='files per set (speech: per held-out corpus)')
     parser.add_argument('--work', default='runs/detector_eval')
     parser.add_argument('--mixtures', type=int, default=10, help='five-minute mixtures')
@@ -208,8 +210,8 @@ def main():
     split = json.loads((folder/'config.json').read_text())['training_data']
     held_tracks = [t for t in music_tracks(args.music) if Path(t).name not in set(split['train_tracks'])]  # the config names its tracks
     sets = write_sets(Path(args.work), Path(args.corpora_root), split, held_tracks, args.n)
-    with_detector, alone = GenderClassifier(detector=folder), GenderClassifier(detector=None)
-    results = dict(detector=str(folder), speech_odds=genderaudio.inference.SPEECH_ODDS, first_mixture=args.first_mixture, sets={})
+    with_detector, alone = GenderClassifier(args.model, detector=folder), GenderClassifier(args.model, detector=None)
+    results = dict(model=str(with_detector.directory), detector=str(folder), speech_odds=genderaudio.inference.SPEECH_ODDS, first_mixture=args.first_mixture, sets={})
     for name, rows in sets.items():
         started = time.time()
         paths = [p for p, _ in rows]

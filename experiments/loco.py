@@ -7,6 +7,8 @@ channel it heard. Reported per group, as balanced accuracy:
 - per clip, clean and through a telephone channel (300-3400 Hz, 8 kHz, mu-law: `evaluate.telephone_copies`);
 - per speaker (the majority verdict over the speaker's clips, `evaluate.speaker_accuracy`);
 - the pitch-threshold baseline, fitted on three clips of every training speaker (`evaluate.fit_pitch_threshold`);
+- over music (with `--music`): every clip with a stretch of a held-out track (`split_tracks`: the detector's, never
+  trained on) 10 dB under it, per clip, with each gender's recall;
 - male and female recall on the high-arousal clips of the emotional corpora (RAVDESS happy and fearful, nEMO anger,
   fear, happiness and surprise, BAVED emotion level 2), and balanced accuracy on clips with 0.3-0.8 s of speech.
 
@@ -21,6 +23,7 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe pitch --voice   # the same models with the voice encoder's probe added (results as pitch_voice)
     python experiments/loco.py --recipe pitch --voice --network-weight 0.4   # the same, the network's log-odds weighed 0.4 against the probe's (results as pitch_voice_w0.4)
     python experiments/loco.py --recipe permissive8   # the shipped recipe on the permissive corpora (`--licences permissive`)
+    python experiments/loco.py --recipe music --voice --music DIR [DIR ...]   # music under part of the training speech (default: $GENDERAUDIO_MUSIC)
 
 `permissive8` (and `permissive`) trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
 the groups with no permissive corpus are all tested with one model (trained on every permissive corpus).
@@ -40,6 +43,9 @@ from genderaudio.corpora import training_sources, read_corpus_table, corpus_lice
 from genderaudio.features import LOGMEL
 from genderaudio.train import TrainConfig, train_model
 from genderaudio.voice import fit_voice
+from genderaudio.augment import music_tracks, split_tracks, excerpt, mix
+from genderaudio.audio import load_audio
+import soundfile as sf
 
 RESULTS = Path(__file__).parent/'results'/'loco.json'
 RUNS = Path('runs/loco')
@@ -66,6 +72,7 @@ RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4
     'permissive': dict(licences=['permissive'], pitch_shift=True, pitch_semitones=5.),  # the recipe shipped until pitch8 on the redistributable corpora (what `genderaudio-train --licences permissive` gave then)
     'permissive8': dict(licences=['permissive'], pitch_shift=True, pitch_semitones=8.),  # the shipped recipe on the redistributable corpora (what `genderaudio-train --licences permissive` gives)
     'permissive_base': dict(licences=['permissive'], pitch_shift=False),  # the same with the base recipe (measured before the pitch moves shipped)
+    'music': dict(pitch_shift=True, pitch_semitones=8., music=True),  # the shipped recipe + the training tracks of --music under 30 % of the augmented copies (0-20 dB)
 }
 HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
     'ravdess': re.compile(r'^\d\d-\d\d-0[36]-'),  # 03 happy, 06 fearful (of the emotions kept)
@@ -100,10 +107,25 @@ def speaker_balanced_accuracy(results:pd.DataFrame)->float:
     return float(speakers.groupby('gender').majority_right.mean().mean())
 
 
-def score_group(classifier, test:pd.DataFrame, train_f0:pd.DataFrame, telephone_dir:Path, root:Path)->dict:
-    "Every LOCO figure of one held-out group, and its clips' p_female (clean and telephone)."
+def music_copies(test:pd.DataFrame, dest:Path, tracks:list, snr_db:float=10., seed:int=0)->pd.DataFrame:
+    "Write a copy of every clip of `test` with a stretch of one of `tracks` `snr_db` under it (written once); return `test` pointing at them."
+    paths = []
+    dest.mkdir(parents=True, exist_ok=True)
+    for i, path in enumerate(test.path):
+        out = dest/f"{i:05d}_{Path(path).stem}.wav"
+        if not out.exists():
+            rng, voice = np.random.default_rng([seed, i]), load_audio(path, 16000)
+            track = tracks[rng.integers(len(tracks))]
+            tmp = out.with_suffix('.tmp.wav'); sf.write(tmp, np.clip(mix(voice, excerpt(track, len(voice)/16000, 16000, rng), snr_db), -1, 1), 16000); tmp.replace(out)
+        paths.append(str(out))
+    return test.assign(path=paths)
+
+
+def score_group(classifier, test:pd.DataFrame, train_f0:pd.DataFrame, copies:Path, root:Path, held_tracks:list|None=None)->dict:
+    "Every LOCO figure of one held-out group, and its clips' p_female (clean, telephone, and over held-out music when `held_tracks`); the copies are written under `copies`."
     clean = evaluate_files(test, classifier, progress=False)
-    phone = evaluate_files(telephone_copies(test, telephone_dir), classifier, progress=False)
+    phone = evaluate_files(telephone_copies(test, copies/'telephone'), classifier, progress=False)
+    music = evaluate_files(music_copies(test, copies/'music', held_tracks), classifier, progress=False) if held_tracks else None
     threshold = fit_pitch_threshold(train_f0.f0, train_f0.gender)
     pitch = np.where(np.isnan(test.f0), 0.5, (test.f0.to_numpy() >= threshold).astype(float))
     short = clean[(clean.speech_seconds >= 0.3) & (clean.speech_seconds <= 0.8)]
@@ -111,6 +133,7 @@ def score_group(classifier, test:pd.DataFrame, train_f0:pd.DataFrame, telephone_
     entry = dict(clips=len(test), speakers=int(test.speaker.nunique()),
                  clip=classification_metrics(clean.gender, clean.p_female),
                  telephone=classification_metrics(phone.gender, phone.p_female),
+                 over_music=classification_metrics(music.gender, music.p_female) if music is not None else None,
                  speaker=speaker_balanced_accuracy(clean[clean.error == '']),
                  pitch=classification_metrics(test.gender, pitch), pitch_threshold_hz=threshold,
                  short=classification_metrics(short.gender, short.p_female) if len(short) else None,
@@ -120,7 +143,8 @@ def score_group(classifier, test:pd.DataFrame, train_f0:pd.DataFrame, telephone_
                  predictions=dict(path=[os.path.relpath(p, root) for p in test.path], gender=list(test.gender),
                                   corpus=list(test.corpus), speech_seconds=[round(float(s), 3) for s in clean.speech_seconds],
                                   p_female=[None if np.isnan(p) else round(float(p), 5) for p in clean.p_female],
-                                  p_female_telephone=[None if np.isnan(p) else round(float(p), 5) for p in phone.p_female]),
+                                  p_female_telephone=[None if np.isnan(p) else round(float(p), 5) for p in phone.p_female],
+                                  **({} if music is None else dict(p_female_over_music=[None if np.isnan(p) else round(float(p), 5) for p in music.p_female]))),
                  temperature=classifier.config['calibration']['temperature'])
     return entry
 
@@ -147,13 +171,20 @@ def main():
     parser.add_argument('--voice-gate', type=float, default=None, help="with --voice: ask the encoder where the network's p_female is between this and 1 minus it (0: everywhere) instead of `VOICE_GATE`; results as NAME_voice_gGATE")
     parser.add_argument('--holdout', default='my_wavs/labels.csv', help="speakers never trained on (my_wavs' examples)")
     parser.add_argument('--retrain', action='store_true', help='train again even if the group has a model')
+    parser.add_argument('--music', nargs='+', default=os.environ.get('GENDERAUDIO_MUSIC', '').split(os.pathsep) if os.environ.get('GENDERAUDIO_MUSIC') else None,
+                        help="music folders (default: $GENDERAUDIO_MUSIC): the `music` recipe's training tracks, and the held-out tracks (`split_tracks`) every group is also tested over")
     args = parser.parse_args()
     if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
+    recipe = dict(RECIPES[args.recipe])
+    if recipe.get('music'):
+        if not args.music: parser.error(f'recipe {args.recipe} needs --music (or $GENDERAUDIO_MUSIC)')
+        recipe['music'] = args.music
+    held_tracks = split_tracks(music_tracks(args.music))[1] if args.music else None
     root = Path(args.corpora_root).expanduser().absolute()
     name = args.name or args.recipe + ('' if args.seed == 42 else f'_s{args.seed}')
     every = [c for corpora in GROUPS.values() for c in corpora]
     table = read_corpus_table(CORPUS_TABLE)
-    licences = RECIPES[args.recipe].get('licences')
+    licences = recipe.get('licences')
     usable = [c for c in every if not licences or corpus_licence(c, table)['licence_class'] in licences]
     model_names = {}
     for group in args.groups:
@@ -162,7 +193,7 @@ def main():
         model_dir = RUNS/name/model_names.setdefault(tuple(trained_on), group)/'model'  # groups trained on the same corpora share a model
         print(f"== {name}: {group} held out ({', '.join(GROUPS[group])}); model {model_dir}", flush=True)
         if not (model_dir/'config.json').exists() or args.retrain:
-            config = TrainConfig(epochs=args.epochs, seed=args.seed, **RECIPES[args.recipe])
+            config = TrainConfig(epochs=args.epochs, seed=args.seed, **recipe)
             train_model(model_dir, [root/c for c in trained_on], config, [args.holdout, SUSPECT_LABELS], CORPUS_TABLE,
                         work_dir=RUNS/f'dataset_s{args.seed}', progress=False)
         if args.voice and 'voice' not in json.loads((model_dir/'config.json').read_text()):
@@ -175,8 +206,8 @@ def main():
         train = labelled_recordings(root, trained_on)
         train = train[~train.speaker.isin(set(classifier.config.get('validation_speakers', [])))].groupby('speaker').head(3)
         train['f0'] = f0_table(train, RUNS/'f0.json').to_numpy()
-        entry = score_group(classifier, test, train[['gender', 'f0']], RUNS/'telephone'/group, root)
-        entry.update(corpora=GROUPS[group], trained_on=trained_on, recipe={k: str(v) for k, v in RECIPES[args.recipe].items()}, seed=args.seed,
+        entry = score_group(classifier, test, train[['gender', 'f0']], RUNS/'copies'/group, root, held_tracks)
+        entry.update(corpora=GROUPS[group], trained_on=trained_on, recipe={k: str(v) for k, v in recipe.items()}, seed=args.seed,
                      epochs=args.epochs, fit_seconds=classifier.config['training'].get('fit_seconds'),
                      seconds=round(time.time() - started))
         save(name + ('_voice' if args.voice else '') + (f'_w{args.network_weight:g}' if args.voice and args.network_weight is not None else '')
@@ -186,6 +217,7 @@ def main():
               f"per speaker {entry['speaker']:.3f}, pitch {entry['pitch']['balanced_accuracy']:.3f}"
               + (f", short {entry['short']['balanced_accuracy']:.3f} (n={entry['short']['n']})" if entry['short'] else '')
               + (f", high arousal male/female recall {a['male_recall']:.3f}/{a['female_recall']:.3f}" if a else '')
+              + (f", over music {m['balanced_accuracy']:.3f} (female/male recall {m['female_recall']:.3f}/{m['male_recall']:.3f})" if (m := entry['over_music']) else '')
               + f" [{entry['seconds']} s]", flush=True)
 
 

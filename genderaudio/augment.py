@@ -8,14 +8,18 @@ Docs: https://genderaudio.github.io/genderaudio/augment.html.md"""
 from __future__ import annotations
 import math
 import numpy as np
+import functools
+from pathlib import Path
+import soundfile as sf
 from scipy.signal import butter, sosfilt, lfilter, stft, istft
 from .audio import fix_length, resample
 from .features import import_librosa
 
 
 # %% auto #0
-__all__ = ['mu_law', 'telephone', 'mix', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender', 'augment_audio',
-           'augment_voice', 'augment_vocal_tract', 'synthetic_music', 'synthetic_beat', 'coloured_noise',
+__all__ = ['MUSIC_EXTENSIONS', 'mu_law', 'telephone', 'mix', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender',
+           'augment_audio', 'augment_voice', 'augment_vocal_tract', 'music_tracks', 'split_tracks', 'excerpt',
+           'tape_excerpt', 'training_tracks', 'add_music', 'synthetic_music', 'synthetic_beat', 'coloured_noise',
            'synthetic_noise']
 
 # %% ../nbs/04_augment.ipynb #f594159b
@@ -125,9 +129,12 @@ def augment_voice(audio:np.ndarray, # mono samples
                   gender:str, # the speaker's (the dataset builder passes it)
                   sample_rate:int=16000, # sample rate
                   max_semitones:float=5., # the largest pitch move (`pitch_toward_other_gender`)
+                  music:tuple=(), # folders of music: their `training_tracks` go under `music_share` of the copies
+                  music_share:float=0.3, # share of the copies with music under them (when `music` is given)
                  )->np.ndarray:
-    "`pitch_toward_other_gender` on half the copies, then a random channel (`augment_audio`)."
+    "`pitch_toward_other_gender` on half the copies, music under some (0-20 dB below the speech), then a random channel (`augment_audio`)."
     if rng.random() < 0.5: audio = pitch_toward_other_gender(audio, rng, gender, sample_rate, max_semitones)
+    if music and music_share and rng.random() < music_share: audio = add_music(audio, rng, training_tracks(tuple(music)), rng.uniform(0, 20), sample_rate)
     return augment_audio(audio, rng, sample_rate)
 
 # %% ../nbs/04_augment.ipynb #d5272281
@@ -140,6 +147,60 @@ def augment_vocal_tract(audio:np.ndarray, # mono samples
     "Formants of half the copies scaled by up to `max_change` either way, pitch kept (vocal-tract length perturbation), then `augment_voice`."
     if rng.random() < 0.5: audio = shift_pitch(audio, 0, sample_rate, formant_factor=1 + rng.uniform(-max_change, max_change))
     return augment_voice(audio, rng, gender, sample_rate)
+
+# %% ../nbs/04_augment.ipynb #06db106cm
+MUSIC_EXTENSIONS = ('.ogg', '.oga', '.flac', '.wav', '.mp3', '.opus')
+
+def music_tracks(folders:list, # folders of music files (searched recursively)
+                )->list:
+    "The music files under `folders`, sorted by file name (the order `split_tracks` counts in, wherever they were unpacked)."
+    found = [p for f in folders for p in Path(f).rglob('*') if p.suffix.lower() in MUSIC_EXTENSIONS and p.is_file()]
+    return [str(p) for p in sorted(found, key=lambda p: (p.name, str(p)))]
+
+def split_tracks(tracks:list, # `music_tracks`, sorted
+                 every:int=4, # every `every`-th track is held out
+                )->tuple:
+    "(training tracks, held-out tracks): every `every`-th track in name order held out, so large packages keep some for judging."
+    return [t for i, t in enumerate(tracks) if i % every != every - 1], tracks[every - 1::every]
+
+def excerpt(path, # an audio file
+            seconds:float, # excerpt length (the whole file when shorter)
+            sample_rate:int, # wanted sample rate
+            rng:np.random.Generator, # picks the start
+           )->np.ndarray:
+    "A random `seconds`-long stretch of an audio file, mono at `sample_rate` (only that stretch is read)."
+    with sf.SoundFile(path) as f:
+        n = int(seconds*f.samplerate); start = int(rng.integers(0, max(1, f.frames - n)))
+        f.seek(start)
+        return resample(f.read(n, dtype='float32', always_2d=True).mean(axis=1), f.samplerate, sample_rate)
+
+def tape_excerpt(path, # an audio file
+                 seconds:float, # excerpt length
+                 sample_rate:int, # wanted sample rate
+                 rng:np.random.Generator, # picks the start
+                 semitones:float=0., # how much faster it plays (negative: slower)
+                )->np.ndarray:
+    "`excerpt` played faster or slower, as a tape: pitch and tempo move together, so one track gives melodies and timbres it does not hold."
+    speed = 2**(semitones/12)
+    return resample(excerpt(path, seconds*speed, sample_rate, rng), round(sample_rate*speed), sample_rate)
+
+@functools.lru_cache(maxsize=4)  # listed once per process: every augmented copy of a dataset asks
+def training_tracks(folders:tuple, # folders of music files
+                   )->tuple:
+    "The training part (`split_tracks`) of the music under `folders`: the tracks that may go under training speech."
+    tracks = split_tracks(music_tracks(list(folders)))[0]
+    if not tracks: raise ValueError(f"no music files ({', '.join(MUSIC_EXTENSIONS)}) under {', '.join(map(str, folders))}")
+    return tuple(tracks)
+
+def add_music(audio:np.ndarray, # mono samples
+              rng:np.random.Generator, # random source
+              tracks:list, # music files to draw from (`training_tracks`)
+              snr_db:float, # the speech's RMS over the music's
+              sample_rate:int=16000, # sample rate
+             )->np.ndarray:
+    "A random stretch of a random track of `tracks` under `audio`, `snr_db` below it."
+    return mix(audio, excerpt(tracks[rng.integers(len(tracks))], len(audio)/sample_rate, sample_rate, rng), snr_db)
+
 
 # %% ../nbs/04_augment.ipynb #eb2ead7a
 def _note(f0:float, seconds:float, sample_rate:int, rng:np.random.Generator, shape:str)->np.ndarray:

@@ -249,6 +249,7 @@ def genderaudio_train(
     augment:int=2, # augmented copies per clip/window
     pitch_shift:bool_arg=True, # move women's pitch down and men's up on half the copies, formants kept (the shipped recipe; False: off)
     short_windows:float=0.5, # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
+    music:Annotated[str, {'nargs': '*'}]=None, # music folders (default: none): their training tracks go under 30 % of the augmented copies
     mixup:float=0.4, # MixUp's alpha (0: off)
     balance:bool_arg=True, # draw every corpus, and each gender within it, equally often
     voice:bool_arg=True, # fit the voice encoder's probe to the trained model (`10b_voice`; the shipped recipe; False: the network alone)
@@ -266,7 +267,7 @@ def genderaudio_train(
         given = list(corpora or []) + list(labels or [])
         if data != 'none' and (data is not None or not given): given.insert(0, audiomnist_dir(data))
         config = training.TrainConfig.for_kind(kind, architecture=architecture, epochs=epochs, lr=lr, augment=augment,
-                                               pitch_shift=pitch_shift, short_windows=short_windows, mixup=mixup, balance=balance,
+                                               pitch_shift=pitch_shift, short_windows=short_windows, music=music or None, mixup=mixup, balance=balance,
                                                licences=licences or None, seed=seed)
         _, directory = training.train_model(out, given, config, holdout, corpus_table, work_dir, device=device,
                                             progress=sys.stdout.isatty())  # bars are drawn on stdout: only on a terminal

@@ -7,58 +7,18 @@ Docs: https://genderaudio.github.io/genderaudio/detector.html.md"""
 # %% ../nbs/12_detector.ipynb #4f79f10e
 from __future__ import annotations
 import contextlib
-from pathlib import Path
 import numpy as np
-import soundfile as sf
 from .features import FeatureConfig, ImageScale
-from .audio import load_audio, resample
-from .augment import augment_audio
+from .audio import load_audio
+from .augment import augment_audio, mix, music_tracks, split_tracks, excerpt, tape_excerpt
 from .inference import DETECTOR_CLASSES, GenderClassifier
-from .augment import mix
 from .augment import synthetic_music, synthetic_noise, synthetic_beat
 from .corpora import corpus_folders, training_sources
 
 
 # %% auto #0
-__all__ = ['MUSIC_EXTENSIONS', 'DETECTOR_HELD_OUT', 'TAPE_SEMITONES', 'DETECTOR_ARCHITECTURE', 'music_tracks', 'split_tracks',
-           'excerpt', 'tape_excerpt', 'detector_speech', 'detector_examples', 'train_detector', 'detector_card']
-
-# %% ../nbs/12_detector.ipynb #06db106c
-MUSIC_EXTENSIONS = ('.ogg', '.oga', '.flac', '.wav', '.mp3', '.opus')
-
-def music_tracks(folders:list, # folders of music files (searched recursively)
-                )->list:
-    "The music files under `folders`, sorted by file name (the order `split_tracks` counts in, wherever they were unpacked)."
-    found = [p for f in folders for p in Path(f).rglob('*') if p.suffix.lower() in MUSIC_EXTENSIONS and p.is_file()]
-    return [str(p) for p in sorted(found, key=lambda p: (p.name, str(p)))]
-
-def split_tracks(tracks:list, # `music_tracks`, sorted
-                 every:int=4, # every `every`-th track is held out
-                )->tuple:
-    "(training tracks, held-out tracks): every `every`-th track in name order held out, so large packages keep some for judging."
-    return [t for i, t in enumerate(tracks) if i % every != every - 1], tracks[every - 1::every]
-
-def excerpt(path, # an audio file
-            seconds:float, # excerpt length (the whole file when shorter)
-            sample_rate:int, # wanted sample rate
-            rng:np.random.Generator, # picks the start
-           )->np.ndarray:
-    "A random `seconds`-long stretch of an audio file, mono at `sample_rate` (only that stretch is read)."
-    with sf.SoundFile(path) as f:
-        n = int(seconds*f.samplerate); start = int(rng.integers(0, max(1, f.frames - n)))
-        f.seek(start)
-        return resample(f.read(n, dtype='float32', always_2d=True).mean(axis=1), f.samplerate, sample_rate)
-
-def tape_excerpt(path, # an audio file
-                 seconds:float, # excerpt length
-                 sample_rate:int, # wanted sample rate
-                 rng:np.random.Generator, # picks the start
-                 semitones:float=0., # how much faster it plays (negative: slower)
-                )->np.ndarray:
-    "`excerpt` played faster or slower, as a tape: pitch and tempo move together, so one track gives melodies and timbres it does not hold."
-    speed = 2**(semitones/12)
-    return resample(excerpt(path, seconds*speed, sample_rate, rng), round(sample_rate*speed), sample_rate)
-
+__all__ = ['DETECTOR_HELD_OUT', 'TAPE_SEMITONES', 'DETECTOR_ARCHITECTURE', 'detector_speech', 'detector_examples',
+           'train_detector', 'detector_card']
 
 # %% ../nbs/12_detector.ipynb #65d3562c
 DETECTOR_HELD_OUT = ['librispeech_train100', 'ravdess', 'vietnamese_fuv'] # corpora whose speakers judge the detector, never trained on

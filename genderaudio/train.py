@@ -299,6 +299,8 @@ class TrainConfig:
     pitch_semitones:float=8. # the largest of those pitch moves (8 measured best under LOCO with the voice: `11_evaluate`)
     formants:bool=False # also scale the formants of half the copies by up to 8 % (`augment_vocal_tract`; implies the pitch moves)
     short_windows:float=0.5 # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
+    music:list|None=None # folders of music whose training tracks go under `music_share` of the augmented copies (`augment_voice`; needs the pitch moves)
+    music_share:float=0.3 # share of the augmented copies with music under them, when `music` is given
     mixup:float=0.4 # MixUp's alpha (0: off)
     balance:bool=True # draw every corpus, and each gender within it, equally often (`balance_weights`)
     valid_fraction:float=0.2 # share of each corpus's speakers held out for validation
@@ -318,6 +320,8 @@ class TrainConfig:
     @property
     def augment_fn(self)->Callable:
         "The augmentation these settings ask for."
+        if self.music and (self.formants or not self.pitch_shift): raise ValueError("music under the speech comes with the pitch moves (pitch_shift=True, formants=False)")
+        if self.music: return partial(augment_voice, max_semitones=self.pitch_semitones, music=tuple(str(Path(f).expanduser().absolute()) for f in self.music), music_share=self.music_share)
         if self.formants: return augment_vocal_tract
         if not self.pitch_shift: return augment_audio
         return augment_voice if self.pitch_semitones == _PLAIN_SEMITONES else partial(augment_voice, max_semitones=self.pitch_semitones)  # datasets built with the plain function keep their settings
@@ -327,7 +331,7 @@ class TrainConfig:
         fc = self.feature_config
         name = fc.kind if fc == KINDS.get(fc.kind) else f"{fc.kind}_{hashlib.sha256(json.dumps(fc.to_dict(), sort_keys=True).encode()).hexdigest()[:8]}"
         moves = '_formants' if self.formants else f"_pitch_shift{'' if self.pitch_semitones == _PLAIN_SEMITONES else f'{self.pitch_semitones:g}'}" if self.pitch_shift else ''
-        return name + moves + (f'_sw{self.short_windows:g}' if self.short_windows else '')
+        return name + moves + (f'_sw{self.short_windows:g}' if self.short_windows else '') + (f'_music{self.music_share:g}' if self.music else '')
 
 
 # %% ../nbs/08_train.ipynb #2ad97e51
