@@ -42,7 +42,7 @@ RESULTS = ROOT/'experiments'/'results'/'detector.json'
 def write_sets(work:Path, root:Path, split:dict, held_tracks:list, n:int, seed:int=1)->dict:
     "The evaluation files, by set (written once): {set: [(path, gender or '')]}."
     from genderaudio.augment import synthetic_music, synthetic_noise, mix
-    from genderaudio.detector import excerpt
+    from genderaudio.augment import excerpt
     from genderaudio.corpora import training_sources
     from genderaudio.audio import load_audio
     rng, sample_rate = np.random.default_rng(seed), 16000
@@ -102,7 +102,7 @@ def unheard_readers(root:Path, clf)->'pd.DataFrame':
 def mixture(turn_speech, held_tracks:list, rng, seconds:float=300., sample_rate:int=16000)->tuple:
     "Samples; the truth as (start, end, label) with labels female, male, music, noise; and which 10 ms frames hold an audible voice."
     from genderaudio.augment import synthetic_noise, mix
-    from genderaudio.detector import excerpt
+    from genderaudio.augment import excerpt
     from genderaudio.audio import load_audio
     by_gender = {g: rows for g, rows in turn_speech.groupby('gender')}
     gender, pieces, truth, t, voices = rng.choice(['female', 'male']), [], [], 0., []
@@ -205,7 +205,7 @@ def main():
     import genderaudio.inference
     from genderaudio.inference import GenderClassifier, default_detector_dir
     if args.speech_odds is not None: genderaudio.inference.SPEECH_ODDS = args.speech_odds  # read by `segment` at each call
-    from genderaudio.detector import music_tracks
+    from genderaudio.augment import music_tracks
     folder = Path(args.detector) if args.detector else default_detector_dir()
     split = json.loads((folder/'config.json').read_text())['training_data']
     held_tracks = [t for t in music_tracks(args.music) if Path(t).name not in set(split['train_tracks'])]  # the config names its tracks

@@ -62,7 +62,7 @@ def judge(folder:Path, root:Path, held_tracks:list, work:Path, n:int, mixtures:i
 def track_windows(clf, tracks:list, excerpts:int=6, seconds:float=10.)->dict:
     "Per held-out track: the share of its windows whose p(speech) tips a timeline to speech (above 1/(1 + `SPEECH_ODDS`)), in `excerpts` stretches at -20 dBFS."
     import genderaudio.inference as inference
-    from genderaudio.detector import excerpt
+    from genderaudio.augment import excerpt
     line, speech = 1/(1 + inference.SPEECH_ODDS), inference.DETECTOR_CLASSES.index('speech')
     out = {}
     for track in tracks:
@@ -112,7 +112,7 @@ def main():
     import genderaudio.inference
     if args.speech_odds is not None: genderaudio.inference.SPEECH_ODDS = args.speech_odds  # read by `segment` at each call
     from genderaudio.inference import GenderClassifier
-    from genderaudio.detector import music_tracks
+    from genderaudio.augment import music_tracks
     root, work, tracks = Path(args.corpora_root), Path(args.work), music_tracks(args.music)
     clf = GenderClassifier(detector=None)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}

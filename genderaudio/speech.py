@@ -25,7 +25,9 @@ class Voicing:
     frame_seconds:float=0.047 # frame length: almost three periods of the lowest pitch
     fmin:float=60. # lowest pitch looked for (Hz)
     fmax:float=400. # highest pitch looked for (Hz)
-    floor_dbfs:float=-75. # frames quieter than this are never voiced
+    floor_dbfs:float=-75. # frames quieter than this are never voiced...
+    floor_below_loudest_db:float=60. # ...unless they are within this of the recording's loudest frame (a quiet recording)...
+    lowest_floor_dbfs:float=-100. # ...and above this (16-bit dither)
     threshold:float=0.4 # normalised cross-correlation needed at the pitch period
     relaxed_threshold:float=0.25 # a lower one, for frames that stand out from the recording's background...
     relaxed_lift_db:float=15. # ...by this much above its 10th-percentile frame level
@@ -87,7 +89,8 @@ def voiced_frames(audio:np.ndarray, # mono samples
     if len(level) == 0: return np.zeros(0, bool)
     standing_out = level >= np.percentile(level, 10) + voicing.relaxed_lift_db
     periodic = (peak >= voicing.threshold) | ((peak >= voicing.relaxed_threshold) & standing_out)
-    return _drop_short_runs((level > voicing.floor_dbfs) & periodic, voicing.min_run)
+    floor = max(voicing.lowest_floor_dbfs, min(voicing.floor_dbfs, level.max() - voicing.floor_below_loudest_db))
+    return _drop_short_runs((level > floor) & periodic, voicing.min_run)
 
 def voiced_seconds(voiced:np.ndarray, # voiced-frame mask
                    voicing:Voicing=Voicing(), # settings
