@@ -43,7 +43,13 @@ def dask_client(spec:str, # `local:N`, a scheduler address, or a scheduler file 
         with Client(**how, timeout=timeout) as client: yield client
         return
     with LocalCluster(n_workers=how['n_workers'], threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client: yield client
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        yield client
+        with contextlib.suppress(Exception): client.run(_quiet_distributed)  # the work is done: what closing workers log is noise
+
+def _quiet_distributed():
+    "Silence a worker's `distributed` logs: a closing worker's last heartbeat can race its own shutdown and log a traceback (dask/distributed#7105)."
+    logging.getLogger('distributed').setLevel(logging.CRITICAL)
 
 
 # %% ../nbs/14_cluster.ipynb #c92dd9d9
