@@ -41,8 +41,7 @@ RESULTS = ROOT/'experiments'/'results'/'detector.json'
 
 def write_sets(work:Path, root:Path, split:dict, held_tracks:list, n:int, seed:int=1)->dict:
     "The evaluation files, by set (written once): {set: [(path, gender or '')]}."
-    from genderaudio.augment import synthetic_music, synthetic_noise, mix
-    from genderaudio.augment import excerpt
+    from genderaudio.augment import synthetic_music, synthetic_noise, mix, excerpt
     from genderaudio.corpora import training_sources
     from genderaudio.audio import load_audio
     rng, sample_rate = np.random.default_rng(seed), 16000
@@ -101,8 +100,7 @@ def unheard_readers(root:Path, clf)->'pd.DataFrame':
 
 def mixture(turn_speech, held_tracks:list, rng, seconds:float=300., sample_rate:int=16000)->tuple:
     "Samples; the truth as (start, end, label) with labels female, male, music, noise; and which 10 ms frames hold an audible voice."
-    from genderaudio.augment import synthetic_noise, mix
-    from genderaudio.augment import excerpt
+    from genderaudio.augment import synthetic_noise, mix, excerpt
     from genderaudio.audio import load_audio
     by_gender = {g: rows for g, rows in turn_speech.groupby('gender')}
     gender, pieces, truth, t, voices = rng.choice(['female', 'male']), [], [], 0., []

@@ -43,7 +43,7 @@ from genderaudio.corpora import training_sources, read_corpus_table, corpus_lice
 from genderaudio.features import LOGMEL
 from genderaudio.train import TrainConfig, train_model
 from genderaudio.voice import fit_voice
-from genderaudio.augment import music_tracks, split_tracks, excerpt, mix
+from genderaudio.augment import music_tracks, split_tracks, add_music
 from genderaudio.audio import load_audio
 import soundfile as sf
 
@@ -115,9 +115,8 @@ def music_copies(test:pd.DataFrame, dest:Path, tracks:list, snr_db:float=10., se
     for i, path in enumerate(test.path):
         out = dest/f"{i:05d}_{Path(path).stem}.wav"
         if not out.exists():
-            rng, voice = np.random.default_rng([seed, i]), load_audio(path, 16000)
-            track = tracks[rng.integers(len(tracks))]
-            tmp = out.with_suffix('.tmp.wav'); sf.write(tmp, np.clip(mix(voice, excerpt(track, len(voice)/16000, 16000, rng), snr_db), -1, 1), 16000); tmp.replace(out)
+            over = add_music(load_audio(path, 16000), np.random.default_rng([seed, i]), tracks, snr_db)
+            tmp = out.with_suffix('.tmp.wav'); sf.write(tmp, np.clip(over, -1, 1), 16000); tmp.replace(out)
         paths.append(str(out))
     return test.assign(path=paths)
 
