@@ -8,11 +8,14 @@ as `experiments/detector.py` judges the shipped one. Which 15 tracks are held ou
     python experiments/detector_folds.py ... --recipe tape --name tape@edge   # the same detectors judged again after a change of `segment`
 
 Recipes: `plain` (the one before), `tape` (shipped: half the track excerpts played up to 4 semitones faster or slower),
-`beats` (half the generated music a drum loop, `synthetic_beat`) and `tape_beats` (both): settings of
-`detector_examples`.
+`beats` (half the generated music a drum loop, `synthetic_beat`), `tape_beats` (both) and `tape_words` (tape, and 30 % of
+every class cut to one short stretch amid silence, `isolated`): settings of `detector_examples`.
 Per fold: whole files (held-out music excerpts, held-out speech; `--n` per set); `--mixtures` five-minute mixtures
 through `segment` (music and noise frames given a gender, audible speech given a gender, changes found); and per
 held-out track, the share of its windows the detector scores speech-like enough to tip a timeline to speech.
+With `--hold-out CORPUS ...` those corpora's speech is kept out of the detector's training too, and `--words N`
+judges N whole files of each of them (short words, for most): the share the detector lets through to a gender, where
+a refusal is a lost answer (`@out`, and `@wWINDOWS` / `@eEPOCHS` for other training sizes, in the key).
 Results: experiments/results/detector_folds.json, one entry per recipe (with its settings: `tape@odds4@m10`) and
 fold, written after each fold (a run that stops keeps the folds it finished, and a rerun skips them). The entries
 without `@odds` were judged at 8:1, the odds shipped then (`SPEECH_ODDS` is 2:1 now; `--speech-odds 8` judges at
@@ -28,28 +31,43 @@ sys.path.insert(0, str(ROOT/'experiments'))
 from detector import write_sets, score, mixture, timeline_scores, summarise, level, unheard_readers  # the shipped detector's evaluation, set for set
 
 RESULTS = ROOT/'experiments'/'results'/'detector_folds.json'
-RECIPES = dict(plain=dict(tape_semitones=0.), tape=dict(tape_semitones=4.), beats=dict(tape_semitones=0., beats=0.5), tape_beats=dict(tape_semitones=4., beats=0.5))
+RECIPES = dict(plain=dict(tape_semitones=0.), tape=dict(tape_semitones=4.), beats=dict(tape_semitones=0., beats=0.5), tape_beats=dict(tape_semitones=4., beats=0.5),
+               tape_words=dict(tape_semitones=4., words=0.3))
 
 
-def train_fold(clf, root:Path, tracks:list, fold:int, recipe:str, out:Path, n:int)->Path:
-    "Train the detector of one fold (tracks `fold`, `fold`+4, ... held out) into `out`; returns the folder."
+def train_fold(clf, root:Path, tracks:list, fold:int, recipe:str, out:Path, n:int, hold_out:list=(), epochs:int=6)->Path:
+    "Train the detector of one fold (tracks `fold`, `fold`+4, ... held out; and the speech of `hold_out`) into `out`; returns the folder."
     from genderaudio.detector import detector_examples, train_detector, detector_speech, DETECTOR_HELD_OUT
     if (out/'config.json').exists(): return out
-    _, speech = detector_speech(root)
+    held_out = DETECTOR_HELD_OUT + list(hold_out)
+    _, speech = detector_speech(root, held_out)
     train_tracks = [t for i, t in enumerate(tracks) if i % 4 != fold]
     images, labels = detector_examples(clf, list(speech.path), train_tracks, n, seed=0, progress=False, **RECIPES[recipe])
-    train_detector(images, labels, out, clf.features, clf.scale, progress=False,
-                   training_data=dict(held_out_corpora=DETECTOR_HELD_OUT, train_tracks=[Path(t).name for t in train_tracks], recipe=recipe, windows=len(images)))
+    train_detector(images, labels, out, clf.features, clf.scale, epochs=epochs, progress=False,
+                   training_data=dict(held_out_corpora=held_out, train_tracks=[Path(t).name for t in train_tracks], recipe=recipe, windows=len(images)))
     return out
 
 
-def judge(folder:Path, root:Path, held_tracks:list, work:Path, n:int, mixtures:int, first_mixture:int=0)->dict:
-    "Whole files and mixtures through the detector in `folder`, on the fold's held-out tracks."
+def judge_words(clf, root:Path, corpora:list, n:int, seed:int=1)->dict:
+    "Per held-out corpus: of `n` of its recordings, the share gendered (not refused as music or noise) and the gender balanced accuracy (refusals wrong)."
+    from genderaudio.corpora import training_sources
+    out = {}
+    for corpus in corpora:
+        table = training_sources([root/corpus], None)
+        rows = table.sample(min(len(table), n), random_state=seed)
+        out[corpus] = score(clf.predict_many(list(rows.path), progress=False), list(zip(rows.path, rows.gender)))
+    return out
+
+
+def judge(folder:Path, root:Path, held_tracks:list, work:Path, n:int, mixtures:int, first_mixture:int=0, words:dict|None=None)->dict:
+    "Whole files and mixtures through the detector in `folder`, on the fold's held-out tracks (and `words`: `judge_words`'s corpora and n)."
     from genderaudio.inference import GenderClassifier
+    from genderaudio.detector import DETECTOR_HELD_OUT
     split = json.loads((folder/'config.json').read_text())['training_data']
-    sets = write_sets(work, root, split, held_tracks, n)
+    sets = write_sets(work, root, dict(split, held_out_corpora=DETECTOR_HELD_OUT), held_tracks, n)  # the speech set as for every recipe
     clf = GenderClassifier(detector=folder)
     out = dict(sets={name: score(clf.predict_many([p for p, _ in rows]), rows) for name, rows in sets.items()}, mixtures=[])
+    if words: out['words'] = judge_words(clf, root, words['corpora'], words['n'])
     unheard = unheard_readers(root, clf)
     for seed in range(first_mixture, first_mixture + mixtures):
         audio, truth, audible = mixture(unheard, held_tracks, np.random.default_rng(100 + seed))
@@ -107,6 +125,9 @@ def main():
     parser.add_argument('--first-mixture', type=int, default=0, help='the first mixture (e.g. 10: other mixtures, to choose a setting on)')
     parser.add_argument('--speech-odds', type=float, default=None, help="the timeline's odds for speech (`inference.SPEECH_ODDS`) instead of the shipped ones")
     parser.add_argument('--work', default='runs/detector_folds')
+    parser.add_argument('--epochs', type=int, default=6, help="the detector's training epochs (shipped: 6)")
+    parser.add_argument('--hold-out', nargs='+', default=[], help="corpora also kept out of the detector's speech, judged by --words")
+    parser.add_argument('--words', type=int, default=600, help='whole files judged of each --hold-out corpus')
     parser.add_argument('--name', default=None, help='results under this name (default: the recipe and its settings, e.g. `tape@odds4@m10`), e.g. to judge the same detectors again after a change of `segment`')
     args = parser.parse_args()
     import genderaudio.inference
@@ -117,18 +138,21 @@ def main():
     clf = GenderClassifier(detector=None)
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for fold in args.folds:
-        key = (args.name or args.recipe + (f'@odds{args.speech_odds:g}' if args.speech_odds is not None else '') + (f'@m{args.first_mixture}' if args.first_mixture else '')) + f'/{fold}'
+        trained_as = args.recipe + (f'@w{args.windows}' if args.windows != 4000 else '') + (f'@e{args.epochs}' if args.epochs != 6 else '') + ('@out' if args.hold_out else '')
+        key = (args.name or trained_as + (f'@odds{args.speech_odds:g}' if args.speech_odds is not None else '') + (f'@m{args.first_mixture}' if args.first_mixture else '')) + f'/{fold}'
         if key in results: continue  # done
         started = time.time()
-        folder = train_fold(clf, root, tracks, fold, args.recipe, work/f'{args.recipe}_{fold}', args.windows)
+        folder = train_fold(clf, root, tracks, fold, args.recipe, work/f'{trained_as}_{fold}', args.windows, args.hold_out, args.epochs)
         trained = time.time() - started
-        entry = judge(folder, root, tracks[fold::4], work/f'sets_{fold}', args.n, args.mixtures, args.first_mixture)
+        entry = judge(folder, root, tracks[fold::4], work/f'sets_{fold}', args.n, args.mixtures, args.first_mixture,
+                      dict(corpora=args.hold_out, n=args.words) if args.hold_out else None)
         entry.update(held_tracks=[Path(t).name for t in tracks[fold::4]], train_seconds=round(trained), seconds=round(time.time() - started))
         results = {**(json.loads(RESULTS.read_text()) if RESULTS.exists() else {}), key: entry}  # with what other runs wrote meanwhile
         m, s = entry['mixtures_mean'], entry['sets']
         print(f"{key}: music files gendered {s['music']['gendered']:.3f}, speech gendered {s['speech']['gendered']:.3f}, "
               f"frames: not speech gendered {m['not_speech_gendered']:.3f}, audible speech {m['audible_speech_gendered']:.3f}, "
               f"changes in gap {m['change_recall_in_gap']:.3f} ({entry['seconds']} s)", flush=True)
+        for corpus, w in entry.get('words', {}).items(): print(f"  {corpus}: gendered {w['gendered']:.3f}, balanced accuracy {w['balanced_accuracy']:.3f}", flush=True)
         tmp = RESULTS.with_suffix(f'.{os.getpid()}.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
     print(json.dumps(summary(results), indent=1))
 

@@ -10,7 +10,8 @@ channel it heard. Reported per group, as balanced accuracy:
 - over music (with `--music`): every clip with a stretch of a held-out track (`split_tracks`: the detector's, never
   trained on) 10 dB under it, per clip, with each gender's recall;
 - male and female recall on the high-arousal clips of the emotional corpora (RAVDESS happy and fearful, nEMO anger,
-  fear, happiness and surprise, BAVED emotion level 2), and balanced accuracy on clips with 0.3-0.8 s of speech.
+  fear, happiness and surprise, BAVED emotion level 2), and balanced accuracy on clips with 0.3-0.8 s of speech (as
+  the voicing test measures it, so that clips the detector refuses count as wrong, not as no clips).
 
 Every test clip's p_female is kept, so that calibration (ECE, reliability, temperature) is judged and fitted on
 voices the models never heard (`11_evaluate`).
@@ -102,6 +103,18 @@ def f0_table(table:pd.DataFrame, cache:Path)->pd.Series:
     return table.path.map(lambda p: known[p])
 
 
+def speech_table(table:pd.DataFrame, voicing, cache:Path)->pd.Series:
+    "Seconds of speech (`speech_seconds` of the voiced frames) of every file of `table`, whatever the model says of it, cached in a JSON file."
+    from genderaudio.speech import voiced_frames, speech_regions, speech_seconds
+    known = json.loads(cache.read_text()) if cache.exists() else {}
+    todo = [p for p in table.path if p not in known]
+    for p in todo: known[p] = speech_seconds(speech_regions(voiced_frames(load_audio(p, 16000), 16000, voicing), voicing), voicing)
+    if todo:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix('.tmp'); tmp.write_text(json.dumps(known)); tmp.replace(cache)
+    return table.path.map(lambda p: known[p])
+
+
 def speaker_balanced_accuracy(results:pd.DataFrame)->float:
     "Balanced accuracy of the per-speaker majority verdicts."
     speakers = speaker_accuracy(results)
@@ -128,7 +141,8 @@ def score_group(classifier, test:pd.DataFrame, train_f0:pd.DataFrame, copies:Pat
     music = evaluate_files(music_copies(test, copies/'music', held_tracks), classifier, progress=False) if held_tracks else None
     threshold = fit_pitch_threshold(train_f0.f0, train_f0.gender)
     pitch = np.where(np.isnan(test.f0), 0.5, (test.f0.to_numpy() >= threshold).astype(float))
-    short = clean[(clean.speech_seconds >= 0.3) & (clean.speech_seconds <= 0.8)]
+    speech = speech_table(test, classifier.voicing, RUNS/'speech_seconds.json').to_numpy()  # a clip the detector refuses says 0 s of speech: short by what it holds
+    short = clean[(speech >= 0.3) & (speech <= 0.8)]
     arousal = clean[clean.high_arousal]
     entry = dict(clips=len(test), speakers=int(test.speaker.nunique()),
                  clip=classification_metrics(clean.gender, clean.p_female),

@@ -17,7 +17,7 @@ from .corpora import corpus_folders, training_sources
 
 
 # %% auto #0
-__all__ = ['DETECTOR_HELD_OUT', 'TAPE_SEMITONES', 'DETECTOR_ARCHITECTURE', 'detector_speech', 'detector_examples',
+__all__ = ['DETECTOR_HELD_OUT', 'TAPE_SEMITONES', 'DETECTOR_ARCHITECTURE', 'detector_speech', 'isolated', 'detector_examples',
            'train_detector', 'detector_card']
 
 # %% ../nbs/12_detector.ipynb #65d3562c
@@ -42,6 +42,16 @@ def _windows(clf:GenderClassifier, audio:np.ndarray, rng:np.random.Generator, mo
     if job.images is None: return np.zeros((0, clf.features.n_rows, clf.features.n_frames), np.uint8)
     return job.images[rng.permutation(len(job.images))[:most]]
 
+def isolated(audio:np.ndarray, # mono samples
+             sample_rate:int, # their rate
+             rng:np.random.Generator, # random source
+            )->np.ndarray:
+    "A random 0.2-0.8 s stretch of `audio`, faded in and out over 20 ms, amid 0.2-0.6 s of silence either side: an isolated word, note or knock."
+    n = min(len(audio), int(rng.uniform(0.2, 0.8)*sample_rate)); start = int(rng.integers(len(audio) - n + 1))
+    fade = np.minimum(1., np.minimum(np.arange(n), np.arange(n)[::-1])/(0.02*sample_rate))
+    pad = lambda: np.zeros(int(rng.uniform(0.2, 0.6)*sample_rate), np.float32)
+    return np.concatenate([pad(), (audio[start:start + n]*fade).astype(np.float32), pad()])
+
 def detector_examples(clf:GenderClassifier, # its features, image scale and voicing test make the images
                       speech_paths:list, # speech recordings (of training speakers only)
                       music_paths:list, # music tracks for training (`split_tracks`)
@@ -51,6 +61,7 @@ def detector_examples(clf:GenderClassifier, # its features, image scale and voic
                       progress:bool=True, # a progress bar per class
                       tape_semitones:float=TAPE_SEMITONES, # half the track excerpts play up to this many semitones faster or slower (0: as recorded)
                       beats:float=0., # share of the generated music that is a drum loop (`synthetic_beat`)
+                      words:float=0., # share of every class cut to one short stretch amid silence (`isolated`): words as short as notes
                      )->tuple:
     "`(images, labels)`: about `n` window images of each of music, noise and speech, made as inference makes them, from varied mixtures."
     from tqdm.auto import tqdm
@@ -67,11 +78,12 @@ def detector_examples(clf:GenderClassifier, # its features, image scale and voic
         for _ in range(rng.integers(5, 12)): v = speech(); out += np.resize(v, len(out))*rng.uniform(0.3, 1)/(np.abs(v).max() + 1e-9)
         return out
     noise = lambda s: babble(s) if rng.random() < 0.2 else synthetic_noise(s, sample_rate, rng)
+    cut = lambda audio: isolated(audio, sample_rate, rng) if words and rng.random() < words else audio  # in every class alike: shortness tells nothing
     def voice():  # speech over music (0-20 dB) or noise (5-25 dB) is still speech
-        v = speech(); r = rng.random()
+        v = cut(speech()); r = rng.random()
         return mix(v, music(len(v)/sample_rate), rng.uniform(0, 20)) if r < 0.3 else mix(v, noise(len(v)/sample_rate), rng.uniform(5, 25)) if r < 0.6 else v
-    makers = dict(music=lambda: mix(music(4.), noise(4.), rng.uniform(5, 25)) if rng.random() < 0.2 else music(4.),
-                  noise=lambda: noise(4.), speech=voice)
+    makers = dict(music=lambda: cut(mix(music(4.), noise(4.), rng.uniform(5, 25)) if rng.random() < 0.2 else music(4.)),
+                  noise=lambda: cut(noise(4.)), speech=voice)
     images, labels = [], []
     for label in DETECTOR_CLASSES:
         got = 0
