@@ -20,6 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT/'experiments'))
 from detector import write_sets  # the sets of `detector_folds.py`, file for file
+from detector_folds import word_rows
 RESULTS = ROOT/'experiments'/'results'/'detector_file_odds.json'
 WORD_CORPORA = ['audiomnist_az', 'baved', 'hindi_digits_iiith']
 
@@ -54,7 +55,6 @@ def main():
     from genderaudio.inference import GenderClassifier
     from genderaudio.detector import DETECTOR_HELD_OUT
     from genderaudio.augment import music_tracks
-    from genderaudio.corpora import training_sources
     root, work, tracks = Path(args.corpora_root), Path(args.work), music_tracks(args.music)
     sets = dict(shipped={}, folds={}, words={})  # detector: set name: every file's window probabilities
     clf = GenderClassifier()
@@ -67,9 +67,7 @@ def main():
         for name, rows in write_sets(work/f'sets_{fold}', root, dict(held_out_corpora=DETECTOR_HELD_OUT), tracks[fold::4], 100).items():
             sets['folds'].setdefault(name, []).extend(speech_probabilities(clf, [p for p, _ in rows]))
     clf = GenderClassifier(detector=work/'tape@out_0')
-    for corpus in WORD_CORPORA:
-        table = training_sources([root/corpus], None)
-        sets['words'][corpus] = speech_probabilities(clf, list(table.sample(min(len(table), args.words), random_state=1).path))
+    for corpus in WORD_CORPORA: sets['words'][corpus] = speech_probabilities(clf, list(word_rows(root, corpus, args.words).path))
     results = {detector: {f'{odds:g}': {name: dict(files=len(ps), gendered=sum(gendered(p, odds) for p in ps)) for name, ps in by_set.items()}
                           for odds in args.odds} for detector, by_set in sets.items()}
     tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)

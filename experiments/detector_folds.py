@@ -48,15 +48,17 @@ def train_fold(clf, root:Path, tracks:list, fold:int, recipe:str, out:Path, n:in
     return out
 
 
-def judge_words(clf, root:Path, corpora:list, n:int, seed:int=1)->dict:
-    "Per held-out corpus: of `n` of its recordings, the share gendered (not refused as music or noise) and the gender balanced accuracy (refusals wrong)."
+def word_rows(root:Path, corpus:str, n:int, seed:int=1)->'pd.DataFrame':
+    "Up to `n` recordings of a held-out corpus (path, gender, ...), drawn alike wherever they are judged."
     from genderaudio.corpora import training_sources
-    out = {}
-    for corpus in corpora:
-        table = training_sources([root/corpus], None)
-        rows = table.sample(min(len(table), n), random_state=seed)
-        out[corpus] = score(clf.predict_many(list(rows.path), progress=False), list(zip(rows.path, rows.gender)))
-    return out
+    table = training_sources([root/corpus], None)
+    return table.sample(min(len(table), n), random_state=seed)
+
+
+def judge_words(clf, root:Path, corpora:list, n:int)->dict:
+    "Per held-out corpus: of `n` of its recordings, the share gendered (not refused as music or noise) and the gender balanced accuracy (refusals wrong)."
+    return {corpus: score(clf.predict_many(list((rows := word_rows(root, corpus, n)).path), progress=False), list(zip(rows.path, rows.gender)))
+            for corpus in corpora}
 
 
 def judge(folder:Path, root:Path, held_tracks:list, work:Path, n:int, mixtures:int, first_mixture:int=0, words:dict|None=None)->dict:

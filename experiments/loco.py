@@ -92,27 +92,26 @@ def labelled_recordings(root:Path, corpora:list)->pd.DataFrame:
                              corpus=sources.corpus, high_arousal=arousal))
 
 
-def f0_table(table:pd.DataFrame, cache:Path)->pd.Series:
-    "Median F0 of every file of `table`, cached in a JSON file (librosa's YIN costs 10-30 ms a file)."
+def cached_measure(table:pd.DataFrame, cache:Path, measure)->pd.Series:
+    "`measure(path)` of every file of `table`, cached in a JSON file (each is computed once)."
     known = json.loads(cache.read_text()) if cache.exists() else {}
     todo = [p for p in table.path if p not in known]
-    for p in todo: known[p] = median_f0(p)
+    for p in todo: known[p] = measure(p)
     if todo:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix('.tmp'); tmp.write_text(json.dumps(known)); tmp.replace(cache)
     return table.path.map(lambda p: known[p])
+
+
+def f0_table(table:pd.DataFrame, cache:Path)->pd.Series:
+    "Median F0 of every file of `table`, cached (librosa's YIN costs 10-30 ms a file)."
+    return cached_measure(table, cache, median_f0)
 
 
 def speech_table(table:pd.DataFrame, voicing, cache:Path)->pd.Series:
-    "Seconds of speech (`speech_seconds` of the voiced frames) of every file of `table`, whatever the model says of it, cached in a JSON file."
+    "Seconds of speech (`speech_seconds` of the voiced frames) of every file of `table`, whatever the model says of it, cached."
     from genderaudio.speech import voiced_frames, speech_regions, speech_seconds
-    known = json.loads(cache.read_text()) if cache.exists() else {}
-    todo = [p for p in table.path if p not in known]
-    for p in todo: known[p] = speech_seconds(speech_regions(voiced_frames(load_audio(p, 16000), 16000, voicing), voicing), voicing)
-    if todo:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix('.tmp'); tmp.write_text(json.dumps(known)); tmp.replace(cache)
-    return table.path.map(lambda p: known[p])
+    return cached_measure(table, cache, lambda p: speech_seconds(speech_regions(voiced_frames(load_audio(p, 16000), 16000, voicing), voicing), voicing))
 
 
 def speaker_balanced_accuracy(results:pd.DataFrame)->float:
