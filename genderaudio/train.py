@@ -252,9 +252,9 @@ def write_model_card(directory, # model folder (with config.json)
     if config.get('loco'):
         lines += ["", "## Leave-one-corpus-out: corpora never heard in training", "",
                   "Balanced accuracy of this recipe trained on all corpora but the group, tested on the group as the classifier runs it (`experiments/loco.py`):", "",
-                  "| held-out group | corpora | per clip | per speaker | telephone, per clip | pitch threshold, per clip |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {r['group']} | {', '.join(r['corpora'])} | {r['clip']:.3f} | {r['speaker']:.3f} | {r['telephone']:.3f} | "
+                  "| held-out group | corpora | seed | per clip | per speaker | telephone, per clip | pitch threshold, per clip |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['group']} | {', '.join(r['corpora'])} | {r.get('seed', '')} | {r['clip']:.3f} | {r['speaker']:.3f} | {r['telephone']:.3f} | "
                   f"{r['pitch']:.3f} |" for r in config['loco']]
     if config.get('voice'):
         v = config['voice']; src = v['encoder_source']
