@@ -15,7 +15,6 @@ detector (`shipped`, `folds`: summed over the four, `words`), set and odds.
 from __future__ import annotations
 import argparse, json, os, sys
 from pathlib import Path
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT/'experiments'))
@@ -37,10 +36,9 @@ def speech_probabilities(clf, paths:list)->list:
 
 
 def gendered(p_speech:list, odds:float)->bool:
-    "The whole-file verdict at `odds`: speech (so gendered) when a share `SPEECH_SHARE` of its windows, and one at least, are speech."
-    from genderaudio.inference import SPEECH_SHARE
-    speech = np.asarray(p_speech) >= 1/(1 + odds)
-    return bool(speech.any() and speech.mean() >= SPEECH_SHARE)
+    "The whole-file verdict at `odds` (`inference.speech_windows`, as `predict` applies it at even odds)."
+    from genderaudio.inference import speech_windows
+    return speech_windows(p_speech, 1/(1 + odds)) is not None
 
 
 def main():

@@ -29,8 +29,8 @@ from .encoder import VoiceEncoder, default_voice_encoder_dir
 __all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SPEECH_ODDS', 'SILENCE_DBFS', 'DETECTOR_CLIP_DB', 'WINDOW_HOP',
            'VOICE_GATE', 'SHORT_FACTOR', 'PAUSE_SECONDS', 'SPEECH_EDGE', 'NO_PAUSE_PENALTY', 'TURN_CONTEXT',
            'TURN_SIMILARITY', 'SAME_VOICE_PENALTY', 'TURN_VOICED', 'TIMELINE_COLOURS', 'default_model_dir',
-           'default_detector_dir', 'Prediction', 'Segment', 'load_detector', 'GenderClassifier', 'single_threaded_math',
-           'auto_workers', 'files_bar', 'smooth_labels', 'voice_similarity', 'plot_timeline']
+           'default_detector_dir', 'Prediction', 'Segment', 'load_detector', 'GenderClassifier', 'speech_windows',
+           'single_threaded_math', 'auto_workers', 'files_bar', 'smooth_labels', 'voice_similarity', 'plot_timeline']
 
 # %% ../nbs/10_inference.ipynb #8f1288fe
 def default_model_dir()->Path:
@@ -412,6 +412,13 @@ def _prepare(self:GenderClassifier, source, sample_rate:int|None=None)->_Job:
     except Exception as e: return _Job(path, error=_failed(path, e).error)
 
 # %% ../nbs/10_inference.ipynb #47b87202
+def speech_windows(p_speech:np.ndarray, # the detector's p(speech) of each window of a recording
+                   threshold:float=0.5, # a window is speech at this p(speech) or more
+                  )->np.ndarray|None:
+    "The windows of a recording to gender, or None when too few of them are speech (under `SPEECH_SHARE`, or none)."
+    speech = np.asarray(p_speech) >= threshold
+    return speech if speech.any() and speech.mean() >= SPEECH_SHARE else None
+
 @patch
 def _verdict(self:GenderClassifier, job:_Job, scores:np.ndarray|None)->Prediction:
     "The prediction for a prepared recording from the `_scores` of its windows: the mean logits of its speech windows."
@@ -421,8 +428,8 @@ def _verdict(self:GenderClassifier, job:_Job, scores:np.ndarray|None)->Predictio
         return Prediction(job.path, 'no speech', math.nan, seconds, kind='noise' if job.level_db > SILENCE_DBFS else 'silence')
     logits, kinds = scores[:, :len(self.classes)], scores[:, len(self.classes):]
     if kinds.shape[1]:  # the detector's verdict: only speech windows are gendered
-        speech = kinds[:, DETECTOR_CLASSES.index('speech')] >= 0.5  # even odds: a timeline's 2:1 (`SPEECH_ODDS`) gendered 6 of 200 held-out music files, not 3 (`12_detector`)
-        if speech.mean() < SPEECH_SHARE or not speech.any():
+        speech = speech_windows(kinds[:, DETECTOR_CLASSES.index('speech')])  # even odds: a timeline's 2:1 (`SPEECH_ODDS`) gendered 6 of 200 held-out music files, not 3 (`12_detector`)
+        if speech is None:
             return Prediction(job.path, 'no speech', math.nan, 0., kind='music' if kinds[:, 0].sum() >= kinds[:, 1].sum() else 'noise')
         logits = logits[speech]
     p = float(self.p_female(logits.mean(axis=0)))
