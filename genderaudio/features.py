@@ -17,8 +17,8 @@ from .audio import _window_energies, fix_length, normalise_loudness, pre_emphasi
 
 # %% auto #0
 __all__ = ['ORIGINAL_MFC', 'LOGMEL', 'KINDS', 'mfc_to_image', 'FeatureConfig', 'hz_to_mel', 'mel_to_hz', 'mel_filterbank',
-           'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa', 'loudest_offset', 'prepare_clip',
-           'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
+           'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa', 'loudest_offset', 'trimmed_clip',
+           'clip_ends', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
 
 # %% ../nbs/03_features.ipynb #f68c3acf
 @dataclass
@@ -175,17 +175,31 @@ def loudest_offset(audio:np.ndarray, # mono samples
     return int(starts[np.argmax(energies)])
 
 # %% ../nbs/03_features.ipynb #fa8b5de3
+def trimmed_clip(audio:np.ndarray, # mono samples
+                 sample_rate:int, # their rate
+                 trim:bool=True, # cut leading/trailing silence (all of it kept when nothing is above `trim_silence`'s thresholds)
+                )->np.ndarray:
+    "`audio` as float32 with its DC offset removed and, with `trim`, its leading and trailing silence cut."
+    audio = np.asarray(audio, dtype=np.float32)
+    audio = audio - audio.mean()
+    if not trim: return audio
+    trimmed = trim_silence(audio, sample_rate)
+    return trimmed if len(trimmed) else audio
+
+def clip_ends(audio:np.ndarray, # mono samples at cfg.sample_rate
+              cfg:FeatureConfig, # feature settings
+             )->np.ndarray:
+    "The first and the last window (2, cfg.clip_samples) of a trimmed clip, before loudness and pre-emphasis: where `prepare_clip`'s one window could also have been (a shorter clip: padded after, then before)."
+    audio = trimmed_clip(audio, cfg.sample_rate)
+    return np.stack([fix_length(audio, cfg.clip_samples, offset=0), fix_length(audio, cfg.clip_samples, offset=len(audio) - cfg.clip_samples)])
+
 def prepare_clip(audio:np.ndarray, # mono samples at cfg.sample_rate
                  cfg:FeatureConfig, # feature settings
                  trim:bool=True, # cut leading/trailing silence first
                  rng:np.random.Generator|None=None, # random crop offset (augmentation); None: the loudest window
                 )->np.ndarray:
     "Samples (cfg.clip_samples) the features are computed on: DC removed, trimmed, cropped/padded, loudness-normalised, pre-emphasised."
-    audio = np.asarray(audio, dtype=np.float32)
-    audio = audio - audio.mean()
-    if trim:
-        trimmed = trim_silence(audio, cfg.sample_rate)
-        if len(trimmed): audio = trimmed
+    audio = trimmed_clip(audio, cfg.sample_rate, trim)
     offset = None if rng is not None or len(audio) <= cfg.clip_samples else loudest_offset(audio, cfg.clip_samples)
     audio = fix_length(audio, cfg.clip_samples, offset=offset, rng=rng)
     audio = normalise_loudness(audio, cfg.loudness_dbfs, cfg.sample_rate)

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 import numpy as np
 from .core import AudioError, ModelFileError, _reason
 from .audio import fix_length
-from .features import FeatureConfig, ImageScale, prepare_clip, features, features_to_image, _window
+from .features import FeatureConfig, ImageScale, prepare_clip, clip_ends, features, features_to_image, _window
 from .audio import BLOCK_SECONDS, LONG_SECONDS, _blocks, _read_chunks, audio_array
 from .speech import Voicing, _grid, speech_regions, speech_seconds, voiced_frames, voiced_seconds, widen_regions
 from .core import GENDERS
@@ -27,10 +27,11 @@ from .encoder import VoiceEncoder, default_voice_encoder_dir
 
 # %% auto #0
 __all__ = ['NO_MODEL', 'DETECTOR_CLASSES', 'SPEECH_SHARE', 'SPEECH_ODDS', 'SILENCE_DBFS', 'DETECTOR_CLIP_DB', 'WINDOW_HOP',
-           'VOICE_GATE', 'SHORT_FACTOR', 'PAUSE_SECONDS', 'SPEECH_EDGE', 'NO_PAUSE_PENALTY', 'TURN_CONTEXT',
-           'TURN_SIMILARITY', 'SAME_VOICE_PENALTY', 'TURN_VOICED', 'TIMELINE_COLOURS', 'default_model_dir',
-           'default_detector_dir', 'Prediction', 'Segment', 'load_detector', 'GenderClassifier', 'speech_windows',
-           'single_threaded_math', 'auto_workers', 'files_bar', 'smooth_labels', 'voice_similarity', 'plot_timeline']
+           'VOICE_GATE', 'SHORT_FACTOR', 'SECOND_LOOK', 'PAUSE_SECONDS', 'SPEECH_EDGE', 'NO_PAUSE_PENALTY',
+           'TURN_CONTEXT', 'TURN_SIMILARITY', 'SAME_VOICE_PENALTY', 'TURN_VOICED', 'TIMELINE_COLOURS',
+           'default_model_dir', 'default_detector_dir', 'Prediction', 'Segment', 'load_detector', 'GenderClassifier',
+           'speech_windows', 'single_threaded_math', 'auto_workers', 'files_bar', 'smooth_labels', 'voice_similarity',
+           'plot_timeline']
 
 # %% ../nbs/10_inference.ipynb #8f1288fe
 def default_model_dir()->Path:
@@ -92,6 +93,7 @@ def _failed(path, e:BaseException)->Prediction:
 WINDOW_HOP = 0.5 # seconds between the model windows of a long recording
 VOICE_GATE = math.log(9) # the voice encoder is asked where the network's p_female is between 0.1 and 0.9 (see `10b_voice`)
 SHORT_FACTOR = 1.5 # voice spanning up to this many model windows is classified as one clip, exactly as in training
+SECOND_LOOK = (0.1, 0.9) # a one-window clip whose p(speech) is in this range is judged on the mean over its first, loudest and last windows (`_second_look`)
 PAUSE_SECONDS = 0.1 # a gap at least this long between stretches of speech is a pause (`segment`)
 SPEECH_EDGE = 0.1 # seconds each speech segment of a timeline reaches beyond its voiced frames (`widen_regions`): the unvoiced sounds that begin and end it
 NO_PAUSE_PENALTY = 4. # added cost (nats) of a change of label inside continuous speech: voices change at pauses
@@ -352,6 +354,7 @@ class _Job:
     speech:float=0. # seconds of speech (voice plus the short pauses within it)
     images:np.ndarray|None=None # images for the network (None: no speech or error)
     windows:np.ndarray|None=None # their windows' samples (float16), for the voice encoder (None when it is off)
+    ends:np.ndarray|None=None # a one-window clip's first and last windows (`clip_ends`, float16), for the detector's second look
     long:bool=False # longer than `long_seconds`: to be streamed by `_finish_stream`
     level_db:float=-math.inf # RMS level of the recording (dBFS): silence or noise, when nothing in it is voiced
 
@@ -405,6 +408,7 @@ def _prepare(self:GenderClassifier, source, sample_rate:int|None=None)->_Job:
         g = _grid(self.voicing, rate)
         if (regions[-1, 1] - 1 - regions[0, 0])*g.hop + g.length <= SHORT_FACTOR*self.features.clip_samples:
             job.images, job.windows = self.clip_image(audio)[None], self._voice_input(self.clip_window(audio)[None])
+            job.ends = clip_ends(audio, self.features).astype(np.float16)
             return job
         block = self._analyse_block((0, len(audio), 0, audio, True), voiced=voiced)
         job.images, job.windows = (block.images, block.windows) if len(block.images) else (block.fallback, block.fallback_window)
@@ -420,6 +424,13 @@ def speech_windows(p_speech:np.ndarray, # the detector's p(speech) of each windo
     return speech if speech.any() and speech.mean() >= SPEECH_SHARE else None
 
 @patch
+def _second_look(self:GenderClassifier, job:_Job, kinds:np.ndarray, # the detector's probabilities of `job`'s windows (`window_kinds`)
+                )->np.ndarray:
+    "`kinds`, or for a one-window clip the detector is unsure of (`SECOND_LOOK`) the mean over its first, loudest and last windows."
+    if job.ends is None or len(kinds) != 1 or not SECOND_LOOK[0] <= kinds[0, DETECTOR_CLASSES.index('speech')] < SECOND_LOOK[1]: return kinds
+    return np.concatenate([kinds, self.window_kinds(self._images(job.ends))]).mean(axis=0, keepdims=True)
+
+@patch
 def _verdict(self:GenderClassifier, job:_Job, scores:np.ndarray|None)->Prediction:
     "The prediction for a prepared recording from the `_scores` of its windows: the mean logits of its speech windows."
     if job.error: return Prediction(job.path, 'error', math.nan, math.nan, job.error)
@@ -428,6 +439,7 @@ def _verdict(self:GenderClassifier, job:_Job, scores:np.ndarray|None)->Predictio
         return Prediction(job.path, 'no speech', math.nan, seconds, kind='noise' if job.level_db > SILENCE_DBFS else 'silence')
     logits, kinds = scores[:, :len(self.classes)], scores[:, len(self.classes):]
     if kinds.shape[1]:  # the detector's verdict: only speech windows are gendered
+        kinds = self._second_look(job, kinds)
         speech = speech_windows(kinds[:, DETECTOR_CLASSES.index('speech')])  # even odds: a timeline's 2:1 (`SPEECH_ODDS`) gendered 6 of 200 held-out music files, not 3 (`12_detector`)
         if speech is None:
             return Prediction(job.path, 'no speech', math.nan, 0., kind='music' if kinds[:, 0].sum() >= kinds[:, 1].sum() else 'noise')
