@@ -31,7 +31,7 @@ def speech_probabilities(clf, paths:list)->list:
     for path in paths:
         job = clf._prepare(path)
         if job.long: raise ValueError(f'{path}: longer than a whole-file set should be')
-        out.append([] if job.images is None else clf.window_kinds(job.images)[:, DETECTOR_CLASSES.index('speech')].tolist())
+        out.append([] if job.images is None else clf._second_look(job, clf.window_kinds(job.images))[:, DETECTOR_CLASSES.index('speech')].tolist())
     return out
 
 

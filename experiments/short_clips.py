@@ -24,10 +24,11 @@ sys.path.insert(0, str(ROOT/'experiments'))
 def speech_odds(clf, audio:np.ndarray)->tuple|None:
     "p(speech) of a one-window clip three ways: (loudest window, after `_second_look`, mean of its three windows); None for a longer clip or no voice."
     from genderaudio.inference import DETECTOR_CLASSES
+    from genderaudio.features import clip_ends
     job = clf._prepare(audio, clf.features.sample_rate)
     if job.images is None or job.ends is None: return None
     kinds, s = clf.window_kinds(job.images), DETECTOR_CLASSES.index('speech')
-    every = np.concatenate([kinds, clf.window_kinds(clf._images(job.ends))])
+    every = np.concatenate([kinds, clf.window_kinds(clf._images(clip_ends(job.ends.astype(np.float32), clf.features.clip_samples)))])
     return float(kinds[0, s]), float(clf._second_look(job, kinds)[0, s]), float(every[:, s].mean())
 
 

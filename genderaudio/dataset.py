@@ -350,7 +350,7 @@ def _tasks(sources:pd.DataFrame)->tuple[list, dict]:
 _IMAGE_CODE = {'genderaudio.audio': ['load_audio', 'resample', 'frame_energy_db', 'trim_silence', 'fix_length',
                                      'normalise_loudness', 'pre_emphasis'],
                'genderaudio.features': ['hz_to_mel', 'mel_to_hz', 'mel_filterbank', '_window', 'power_spectrogram', 'log_mel',
-                                        'mfc', 'features', 'loudest_offset', 'prepare_clip', 'clip_features',
+                                        'mfc', 'features', 'loudest_offset', 'trimmed_clip', 'crop_clip', 'prepare_clip', 'clip_features',
                                         'features_to_image'],
                'genderaudio.speech': ['periodicity', '_drop_short_runs', 'voiced_frames', 'window_voiced_frames', 'is_speech_window'],
                None: ['clip_images', 'save_jpeg', 'speech_windows', 'short_utterance', '_pieces', '_piece_rng', '_prepared', '_image_name']}

@@ -18,7 +18,8 @@ from .audio import _window_energies, fix_length, normalise_loudness, pre_emphasi
 # %% auto #0
 __all__ = ['ORIGINAL_MFC', 'LOGMEL', 'KINDS', 'mfc_to_image', 'FeatureConfig', 'hz_to_mel', 'mel_to_hz', 'mel_filterbank',
            'power_spectrogram', 'log_mel', 'mfc', 'features', 'import_librosa', 'loudest_offset', 'trimmed_clip',
-           'clip_ends', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale', 'features_to_image']
+           'clip_ends', 'crop_clip', 'prepare_clip', 'clip_features', 'ImageScale', 'fit_image_scale',
+           'features_to_image']
 
 # %% ../nbs/03_features.ipynb #f68c3acf
 @dataclass
@@ -186,12 +187,19 @@ def trimmed_clip(audio:np.ndarray, # mono samples
     trimmed = trim_silence(audio, sample_rate)
     return trimmed if len(trimmed) else audio
 
-def clip_ends(audio:np.ndarray, # mono samples at cfg.sample_rate
-              cfg:FeatureConfig, # feature settings
+def clip_ends(audio:np.ndarray, # a clip already trimmed (`trimmed_clip`)
+              length:int, # window length in samples
              )->np.ndarray:
-    "The first and the last window (2, cfg.clip_samples) of a trimmed clip, before loudness and pre-emphasis: where `prepare_clip`'s one window could also have been (a shorter clip: padded after, then before)."
-    audio = trimmed_clip(audio, cfg.sample_rate)
-    return np.stack([fix_length(audio, cfg.clip_samples, offset=0), fix_length(audio, cfg.clip_samples, offset=len(audio) - cfg.clip_samples)])
+    "The first and the last window (2, length) of a trimmed clip, before loudness and pre-emphasis: where `prepare_clip`'s one window could also have been (a shorter clip: padded after, then before)."
+    return np.stack([fix_length(audio, length, offset=0), fix_length(audio, length, offset=len(audio) - length)])
+
+def crop_clip(audio:np.ndarray, # a clip through `trimmed_clip`, at cfg.sample_rate
+              cfg:FeatureConfig, # feature settings
+              rng:np.random.Generator|None=None, # random crop offset (augmentation); None: the loudest window
+             )->np.ndarray:
+    "The window (cfg.clip_samples) of a trimmed clip that `prepare_clip` pre-emphasises: the loudest (or a random) crop, or the clip padded, loudness-normalised."
+    offset = None if rng is not None or len(audio) <= cfg.clip_samples else loudest_offset(audio, cfg.clip_samples)
+    return normalise_loudness(fix_length(audio, cfg.clip_samples, offset=offset, rng=rng), cfg.loudness_dbfs, cfg.sample_rate)
 
 def prepare_clip(audio:np.ndarray, # mono samples at cfg.sample_rate
                  cfg:FeatureConfig, # feature settings
@@ -199,11 +207,7 @@ def prepare_clip(audio:np.ndarray, # mono samples at cfg.sample_rate
                  rng:np.random.Generator|None=None, # random crop offset (augmentation); None: the loudest window
                 )->np.ndarray:
     "Samples (cfg.clip_samples) the features are computed on: DC removed, trimmed, cropped/padded, loudness-normalised, pre-emphasised."
-    audio = trimmed_clip(audio, cfg.sample_rate, trim)
-    offset = None if rng is not None or len(audio) <= cfg.clip_samples else loudest_offset(audio, cfg.clip_samples)
-    audio = fix_length(audio, cfg.clip_samples, offset=offset, rng=rng)
-    audio = normalise_loudness(audio, cfg.loudness_dbfs, cfg.sample_rate)
-    return pre_emphasis(audio, cfg.pre_emphasis)
+    return pre_emphasis(crop_clip(trimmed_clip(audio, cfg.sample_rate, trim), cfg, rng), cfg.pre_emphasis)
 
 def clip_features(audio:np.ndarray, # mono samples at cfg.sample_rate
                   cfg:FeatureConfig, # feature settings

@@ -15,8 +15,8 @@ from types import SimpleNamespace
 from typing import Iterable, Iterator
 import numpy as np
 from .core import AudioError, ModelFileError, _reason
-from .audio import fix_length
-from .features import FeatureConfig, ImageScale, prepare_clip, clip_ends, features, features_to_image, _window
+from .audio import fix_length, pre_emphasis
+from .features import FeatureConfig, ImageScale, prepare_clip, trimmed_clip, crop_clip, clip_ends, features, features_to_image, _window
 from .audio import BLOCK_SECONDS, LONG_SECONDS, _blocks, _read_chunks, audio_array
 from .speech import Voicing, _grid, speech_regions, speech_seconds, voiced_frames, voiced_seconds, widen_regions
 from .core import GENDERS
@@ -268,9 +268,16 @@ def _voice_input(self:GenderClassifier, windows:np.ndarray)->np.ndarray|None:
     return None if self.voice is None else np.asarray(windows, np.float16)
 
 @patch
+def _ends_input(self:GenderClassifier, audio:np.ndarray, # a short clip, trimmed (`trimmed_clip`)
+               )->np.ndarray:
+    "A short clip as the detector's second look needs it: cut to its first and last windows when longer than two, in half precision."
+    n = self.features.clip_samples
+    return (audio if len(audio) <= 2*n else np.concatenate([audio[:n], audio[-n:]])).astype(np.float16)
+
+@patch
 def clip_window(self:GenderClassifier, audio:np.ndarray)->np.ndarray:
     "The one-second window of a short clip that `clip_image` shows, before pre-emphasis: what the voice encoder hears of it."
-    return prepare_clip(audio, dataclasses.replace(self.features, pre_emphasis=0.))
+    return crop_clip(trimmed_clip(audio, self.features.sample_rate), self.features)
 
 @patch
 def logits(self:GenderClassifier, images:np.ndarray, # (n, rows, frames) uint8
@@ -354,7 +361,7 @@ class _Job:
     speech:float=0. # seconds of speech (voice plus the short pauses within it)
     images:np.ndarray|None=None # images for the network (None: no speech or error)
     windows:np.ndarray|None=None # their windows' samples (float16), for the voice encoder (None when it is off)
-    ends:np.ndarray|None=None # a one-window clip's first and last windows (`clip_ends`, float16), for the detector's second look
+    ends:np.ndarray|None=None # a one-window clip, trimmed (its first and last windows when longer than two), float16: for the detector's second look
     long:bool=False # longer than `long_seconds`: to be streamed by `_finish_stream`
     level_db:float=-math.inf # RMS level of the recording (dBFS): silence or noise, when nothing in it is voiced
 
@@ -407,8 +414,10 @@ def _prepare(self:GenderClassifier, source, sample_rate:int|None=None)->_Job:
         if job.voiced < self.voicing.min_speech: return job
         g = _grid(self.voicing, rate)
         if (regions[-1, 1] - 1 - regions[0, 0])*g.hop + g.length <= SHORT_FACTOR*self.features.clip_samples:
-            job.images, job.windows = self.clip_image(audio)[None], self._voice_input(self.clip_window(audio)[None])
-            job.ends = clip_ends(audio, self.features).astype(np.float16)
+            clip = trimmed_clip(audio, rate)  # trimmed once: `clip_image`'s window, pre-emphasised for the image, as is for the voice encoder
+            window = crop_clip(clip, self.features)
+            job.images = features_to_image(features(pre_emphasis(window, self.features.pre_emphasis)[None], self.features), self.scale)
+            job.windows, job.ends = self._voice_input(window[None]), self._ends_input(clip)
             return job
         block = self._analyse_block((0, len(audio), 0, audio, True), voiced=voiced)
         job.images, job.windows = (block.images, block.windows) if len(block.images) else (block.fallback, block.fallback_window)
@@ -428,7 +437,8 @@ def _second_look(self:GenderClassifier, job:_Job, kinds:np.ndarray, # the detect
                 )->np.ndarray:
     "`kinds`, or for a one-window clip the detector is unsure of (`SECOND_LOOK`) the mean over its first, loudest and last windows."
     if job.ends is None or len(kinds) != 1 or not SECOND_LOOK[0] <= kinds[0, DETECTOR_CLASSES.index('speech')] < SECOND_LOOK[1]: return kinds
-    return np.concatenate([kinds, self.window_kinds(self._images(job.ends))]).mean(axis=0, keepdims=True)
+    ends = clip_ends(job.ends.astype(np.float32), self.features.clip_samples)
+    return np.concatenate([kinds, self.window_kinds(self._images(ends))]).mean(axis=0, keepdims=True)
 
 @patch
 def _verdict(self:GenderClassifier, job:_Job, scores:np.ndarray|None)->Prediction:
