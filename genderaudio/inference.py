@@ -91,7 +91,7 @@ def _failed(path, e:BaseException)->Prediction:
 
 # %% ../nbs/10_inference.ipynb #8a28c101
 WINDOW_HOP = 0.5 # seconds between the model windows of a long recording
-VOICE_GATE = math.log(9) # the voice encoder is asked where the network's p_female is between 0.1 and 0.9 (see `10b_voice`)
+VOICE_GATE = math.log(9) # of a one-window clip, the voice encoder is asked where the network's p_female is between 0.1 and 0.9 (see `10b_voice`); of a longer recording, about every window
 SHORT_FACTOR = 1.5 # voice spanning up to this many model windows is classified as one clip, exactly as in training
 SECOND_LOOK = (0.1, 0.9) # a one-window clip whose p(speech) is in this range is judged on the mean over its first, loudest and last windows (`_second_look`)
 PAUSE_SECONDS = 0.1 # a gap at least this long between stretches of speech is a pause (`segment`)
@@ -340,11 +340,12 @@ def network_log_odds(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
 @patch
 def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=None,
             dvectors:np.ndarray|None=None, # every window's d-vector, when known already: the voice is added to all
+            ask_all:bool|np.ndarray=False, # windows whose voice is asked whatever the network says (of recordings longer than one clip, `_Job.ask_all`)
            )->np.ndarray:
-    "What `_verdict` weighs for each window: its logits weighed against the voice's (added where the network is unsure, or to all given `dvectors`), then (with the detector on) its music/noise/speech probabilities."
+    "What `_verdict` weighs for each window: its logits weighed against the voice's (added where the network is unsure, to `ask_all`, or to all given `dvectors`), then (with the detector on) its music/noise/speech probabilities."
     logits = self.logits(images)
     if self.voice is not None:
-        asked = np.abs(self.network_log_odds(logits)) < self.voice_gate if dvectors is None else np.ones(len(logits), bool)
+        asked = (np.abs(self.network_log_odds(logits)) < self.voice_gate) | ask_all if dvectors is None else np.ones(len(logits), bool)
         logits = logits.astype(np.float64)*self.network_weight
         if asked.any() and (windows is not None or dvectors is not None):  # added to the female logit at the network's scale: `p_female` calibrates the sum
             found = dvectors[asked] if dvectors is not None else self._voice_encoder().embed(np.asarray(windows[asked], np.float32))
@@ -364,6 +365,11 @@ class _Job:
     ends:np.ndarray|None=None # a one-window clip, trimmed (its first and last windows when longer than two), float16: for the detector's second look
     long:bool=False # longer than `long_seconds`: to be streamed by `_finish_stream`
     level_db:float=-math.inf # RMS level of the recording (dBFS): silence or noise, when nothing in it is voiced
+
+    @property
+    def ask_all(self)->bool:
+        "Whether the voice encoder hears every window: a recording longer than one clip (a one-window clip keeps `ends`), whose windows are few beside its length."
+        return self.ends is None
 
 # %% ../nbs/10_inference.ipynb #383da476
 @patch
@@ -472,14 +478,14 @@ def _finish_stream(self:GenderClassifier, job:_Job, pool=None)->Prediction:
         scores, voiced, best, fallback, energy, end = [], [], 0, None, 0., 0
         for block in self._stream_blocks(job.path, pool=pool):  # an hour's scores are 7,200 rows: kept
             voiced.append(block.voiced); energy += block.energy; end = block.end
-            if len(block.images): scores.append(self._scores(block.images, block.windows))
+            if len(block.images): scores.append(self._scores(block.images, block.windows, ask_all=True))
             elif block.fallback is not None and block.fallback_count > best: best, fallback = block.fallback_count, (block.fallback, block.fallback_window)
         voiced = np.concatenate(voiced) if voiced else np.zeros(0, bool)
         regions = speech_regions(voiced, self.voicing)
         job.voiced, job.speech = voiced_seconds(voiced, self.voicing), speech_seconds(regions, self.voicing)
         job.level_db = 10*math.log10(energy/end) if energy > 0 else -math.inf
         if job.voiced < self.voicing.min_speech: return self._verdict(job, None)
-        if not scores and fallback is not None: return self._verdict(job, self._scores(*fallback))
+        if not scores and fallback is not None: return self._verdict(job, self._scores(*fallback, ask_all=True))
         return self._verdict(job, np.concatenate(scores) if scores else None)
     except Exception as e: return _failed(job.path, e)
 
@@ -522,7 +528,7 @@ def predict(self:GenderClassifier, source, # audio file path, or samples (numpy 
         with single_threaded_math(), ThreadPoolExecutor(1) as pool: prediction = self._finish_stream(job, pool)
     elif job.error or job.images is None: prediction = self._verdict(job, None)
     else:
-        try: prediction = self._verdict(job, self._scores(job.images, job.windows))
+        try: prediction = self._verdict(job, self._scores(job.images, job.windows, ask_all=job.ask_all))
         except Exception as e: prediction = _failed(job.path, e)
     if prediction.label == 'error': raise AudioError(prediction.path, prediction.error.removeprefix(f"{prediction.path}: "))
     return prediction
@@ -615,7 +621,8 @@ def iter_predict(self:GenderClassifier, paths:Iterable, # audio files
             fill()  # the next batch is prepared while the network runs on this one
             ready = [j for j in jobs if j.images is not None]
             windows = np.concatenate([j.windows for j in ready]) if ready and self.voice is not None else None
-            try: logits = self._scores(np.concatenate([j.images for j in ready]), windows) if ready else None
+            ask_all = np.concatenate([np.full(len(j.images), j.ask_all) for j in ready]) if ready else None
+            try: logits = self._scores(np.concatenate([j.images for j in ready]), windows, ask_all=ask_all) if ready else None
             except Exception as e:
                 logits = None
                 for j in ready: j.error = _failed(j.path, e).error

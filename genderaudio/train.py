@@ -259,9 +259,10 @@ def write_model_card(directory, # model folder (with config.json)
     if config.get('voice'):
         v = config['voice']; src = v['encoder_source']
         lines += ["", "## Voice encoder", "",
-                  f"Where the network is unsure of a window (p_female between 0.1 and 0.9), its verdict adds a linear probe on the d-vector of the {src['name']} ({src['licence']}, {src['url']}; trained on "
+                  f"Its verdict adds a linear probe on the d-vector of the {src['name']} ({src['licence']}, {src['url']}; trained on "
                   f"{src['trained_on']}; weights SHA-256 `{v['encoder_sha256']}`), fitted on {v['fitted_on']['windows']} windows of "
-                  f"{v['fitted_on']['speakers']} training speakers; the sum is calibrated with scale {v['scale']:.3f}."
+                  f"{v['fitted_on']['speakers']} training speakers, to every window of a recording longer than one clip and to a one-window clip "
+                  f"where the network is unsure (p_female between 0.1 and 0.9); the sum is calibrated with scale {v['scale']:.3f}."
                   + (f" Validation speakers, balanced accuracy per recording: network {v['validation']['network']:.3f}, voice probe "
                      f"{v['validation']['voice']:.3f}, both {v['validation']['both']:.3f}." if v.get('validation') else '')
                   + " Leave-one-corpus-out with the voice, per group: the README and `11_evaluate`."]

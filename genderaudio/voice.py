@@ -23,17 +23,18 @@ def window_evidence(classifier:GenderClassifier, # a model, with `attach_encoder
                     paths:list, # recordings
                     progress:bool=True, # a progress bar
                    )->tuple:
-    "(file index of each window, the network's log-odds of female, d-vectors) of the speech windows of `paths`."
+    "(file index of each window, the network's log-odds of female, d-vectors, whether the classifier asks the voice of it whatever the network says) of the speech windows of `paths`."
     from tqdm.auto import tqdm
-    files, log_odds, dvectors = [], [], []
+    files, log_odds, dvectors, ask_all = [], [], [], []
     for i, path in enumerate(tqdm(paths, desc='voice windows', disable=not progress)):
         job = classifier._prepare(path)
         if job.images is None or job.windows is None: continue
         files += [i]*len(job.images)
         log_odds.append(classifier.network_log_odds(classifier.logits(job.images).astype(np.float64)))
         dvectors.append(classifier._voice_encoder().embed(job.windows.astype(np.float32)))
+        ask_all += [job.ask_all]*len(job.images)
     if not files: raise ValueError("no speech window in the recordings given")
-    return np.array(files), np.concatenate(log_odds), np.concatenate(dvectors)
+    return np.array(files), np.concatenate(log_odds), np.concatenate(dvectors), np.array(ask_all)
 
 def attach_encoder(classifier:GenderClassifier, # a model (its `voice` entry, if any, is set aside)
                    encoder:VoiceEncoder, # the voice encoder to fit with
@@ -77,7 +78,7 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
     config = classifier.config
     training, validation = set(config.get('training_speakers', [])), set(config.get('validation_speakers', []))
     train = sources[sources.speaker_key.isin(training) if training else ~sources.speaker_key.isin(validation)].reset_index(drop=True)
-    files, _, dvectors = window_evidence(classifier, list(train.path), progress)
+    files, _, dvectors, _ = window_evidence(classifier, list(train.path), progress)
     female = (train.gender.to_numpy() == 'female')[files]
     probe = LogisticRegression(C=1., max_iter=3000).fit(dvectors, female, sample_weight=_balanced_weights(train, files))
     entry = dict(encoder=None if encoder.directory == default_voice_encoder_dir() else
@@ -87,11 +88,11 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
                  fitted_on=dict(recordings=int(len(np.unique(files))), windows=int(len(files)), speakers=int(train.speaker_key.nunique())))
     valid = sources[sources.speaker_key.isin(validation)].reset_index(drop=True)
     if len(valid):
-        files, network, dvectors = window_evidence(classifier, list(valid.path), progress)
+        files, network, dvectors, ask_all = window_evidence(classifier, list(valid.path), progress)
         voice = dvectors.astype(np.float64) @ probe.coef_[0] + probe.intercept_[0]
         clips = np.unique(files)
         mean = lambda values: _clip_means(files, values, len(valid))[clips]
-        z_network, z_voice, z_both = mean(network), mean(voice), mean(network_weight*network + np.where(np.abs(network) < classifier.voice_gate, voice, 0.))
+        z_network, z_voice, z_both = mean(network), mean(voice), mean(network_weight*network + np.where((np.abs(network) < classifier.voice_gate) | ask_all, voice, 0.))
         is_female = valid.gender.to_numpy()[clips] == 'female'
         entry['scale'] = round(scale or 1/calibration_scale(np.where(is_female, 'female', 'male'), 1/(1 + np.exp(-z_both)))/loco_factor, 4)
         entry['validation'] = dict(recordings=int(len(clips)), **{name: round(float(balanced_accuracy_score(is_female, z >= 0)), 4)
