@@ -62,10 +62,10 @@ def test_segment_a_conversation_of_two_readers(tmp_path):
     assert (majority(0, 4), majority(6, 10)) == ('female', 'male'), rows
     # the two readers without the pause: one turn after the other, both found; a change costing more than any evidence
     # (--switch-penalty, for recordings of long turns) leaves one gender throughout
-    def speech_only(name):  # the reader's file without its leading and trailing silence
+    def speech_only(name):  # the reader's speech without the silence before, between and after
         audio = load_audio(ROOT/'my_wavs'/name)
         spoken = [s for s in GenderClassifier().segment(audio, 16000) if s.label != 'no speech']
-        return audio[int(spoken[0].start*16000):int(spoken[-1].end*16000)]
+        return np.concatenate([audio[int(s.start*16000):int(s.end*16000)] for s in spoken])
     sf.write(tmp_path/'turns.wav', np.concatenate([speech_only(female), speech_only(male)]), 16000)
     spoken = lambda *options: [r['label'] for r in csv.DictReader(io.StringIO(run('genderaudio-segment', tmp_path/'turns.wav', '--format', 'csv', *options).stdout))
                                if r['label'] != 'no speech']
