@@ -20,6 +20,7 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe pitch8 --name pitch8_quiet --voice   # the shipped recipe as the classifier runs it today (README, model card)
     python experiments/loco.py --recipe pitch8 --name pitch8_quiet_s1 --seed 1 --voice   # its second seed
     # pitch8_quiet_voice_gated, pitch8_quiet_s1_voice_gated: the same two, scored when the voice was asked only where the network is unsure (the code of commit 62a58ee)
+    python experiments/loco.py --recipe pitch8 --name pitch8_quiet --voice --voice-gate 0.1   # one-window clips asked about at 0.1-0.9, as before 7 December (results as pitch8_quiet_voice_g0.1)
     python experiments/loco.py --recipe pitch   # the recipe shipped before, pitch moved up to 5 semitones
     python experiments/loco.py --recipe base   # the one before that, without pitch moves
     python experiments/loco.py --recipe pitch --groups acted_emotion baved --seed 1

@@ -91,7 +91,7 @@ def _failed(path, e:BaseException)->Prediction:
 
 # %% ../nbs/10_inference.ipynb #8a28c101
 WINDOW_HOP = 0.5 # seconds between the model windows of a long recording
-VOICE_GATE = math.log(9) # of a one-window clip, the voice encoder is asked where the network's p_female is between 0.1 and 0.9 (see `10b_voice`); of a longer recording, about every window
+VOICE_GATE = math.log(49) # of a one-window clip, the voice encoder is asked where the network's p_female is between 0.02 and 0.98 (see `10b_voice`); of a longer recording, about every window
 SHORT_FACTOR = 1.5 # voice spanning up to this many model windows is classified as one clip, exactly as in training
 SECOND_LOOK = (0.1, 0.9) # a one-window clip whose p(speech) is in this range is judged on the mean over its first, loudest and last windows (`_second_look`)
 PAUSE_SECONDS = 0.1 # a gap at least this long between stretches of speech is a pause (`segment`)

@@ -262,7 +262,7 @@ def write_model_card(directory, # model folder (with config.json)
                   f"Its verdict adds a linear probe on the d-vector of the {src['name']} ({src['licence']}, {src['url']}; trained on "
                   f"{src['trained_on']}; weights SHA-256 `{v['encoder_sha256']}`), fitted on {v['fitted_on']['windows']} windows of "
                   f"{v['fitted_on']['speakers']} training speakers, to every window of a recording longer than one clip and to a one-window clip "
-                  f"where the network is unsure (p_female between 0.1 and 0.9); the sum is calibrated with scale {v['scale']:.3f}."
+                  f"where the network is unsure (p_female between 0.02 and 0.98); the sum is calibrated with scale {v['scale']:.3f}."
                   + (f" Validation speakers, balanced accuracy per recording: network {v['validation']['network']:.3f}, voice probe "
                      f"{v['validation']['voice']:.3f}, both {v['validation']['both']:.3f}." if v.get('validation') else '')
                   + " Leave-one-corpus-out with the voice, per group: the README and `11_evaluate`."]
