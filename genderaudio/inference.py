@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 import numpy as np
 from .core import AudioError, ModelFileError, _reason
 from .audio import fix_length, pre_emphasis
-from .features import FeatureConfig, ImageScale, prepare_clip, trimmed_clip, crop_clip, clip_ends, features, features_to_image, _window
+from .features import FeatureConfig, ImageScale, trimmed_clip, crop_clip, clip_ends, features, features_to_image, _window
 from .audio import BLOCK_SECONDS, LONG_SECONDS, _blocks, _read_chunks, audio_array
 from .speech import Voicing, _grid, speech_regions, speech_seconds, voiced_frames, voiced_seconds, widen_regions
 from .core import GENDERS
@@ -242,13 +242,18 @@ def _images(self:GenderClassifier, clips:np.ndarray)->np.ndarray:
     "8-bit images of windows already cut to the model's length, as training treats a crop: `prepare_clip` without trimming."
     cfg = self.features
     if not len(clips): return np.zeros((0, cfg.n_rows, cfg.n_frames), np.uint8)
-    return features_to_image(features(np.stack([prepare_clip(c, cfg, trim=False) for c in clips]), cfg), self.scale)
+    return self._window_images(np.stack([crop_clip(trimmed_clip(c, cfg.sample_rate, trim=False), cfg) for c in clips]))
+
+@patch
+def _window_images(self:GenderClassifier, windows:np.ndarray, # (n, clip_samples) windows as `crop_clip` gives them
+                  )->np.ndarray:
+    "8-bit images of cropped, loudness-normalised windows: pre-emphasis, features, the model's image scale."
+    return features_to_image(features(pre_emphasis(windows, self.features.pre_emphasis), self.features), self.scale)
 
 @patch
 def clip_image(self:GenderClassifier, audio:np.ndarray)->np.ndarray:
     "The image of one short clip at the model's rate, exactly as training makes it (`prepare_clip`: trim, crop, loudness...)."
-    cfg = self.features
-    return features_to_image(features(prepare_clip(audio, cfg)[None], cfg), self.scale)[0]
+    return self._window_images(self.clip_window(audio)[None])[0]
 
 @patch
 def _voice_encoder(self:GenderClassifier)->VoiceEncoder:
@@ -338,6 +343,13 @@ def network_log_odds(self:GenderClassifier, logits:np.ndarray)->np.ndarray:
     return (logits[:, self.female] - logits[:, 1 - self.female])/self.network_temperature
 
 @patch
+def voice_asked(self:GenderClassifier, log_odds:np.ndarray, # the network's own log-odds of each window (`network_log_odds`)
+                ask_all:bool|np.ndarray=False, # windows of recordings longer than one clip (`_Job.ask_all`): asked whatever the network says
+               )->np.ndarray:
+    "Which windows the voice encoder is asked about: those the network is not sure of (`voice_gate`), and `ask_all`."
+    return (np.abs(log_odds) < self.voice_gate) | ask_all
+
+@patch
 def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=None,
             dvectors:np.ndarray|None=None, # every window's d-vector, when known already: the voice is added to all
             ask_all:bool|np.ndarray=False, # windows whose voice is asked whatever the network says (of recordings longer than one clip, `_Job.ask_all`)
@@ -345,7 +357,7 @@ def _scores(self:GenderClassifier, images:np.ndarray, windows:np.ndarray|None=No
     "What `_verdict` weighs for each window: its logits weighed against the voice's (added where the network is unsure, to `ask_all`, or to all given `dvectors`), then (with the detector on) its music/noise/speech probabilities."
     logits = self.logits(images)
     if self.voice is not None:
-        asked = (np.abs(self.network_log_odds(logits)) < self.voice_gate) | ask_all if dvectors is None else np.ones(len(logits), bool)
+        asked = self.voice_asked(self.network_log_odds(logits), ask_all) if dvectors is None else np.ones(len(logits), bool)
         logits = logits.astype(np.float64)*self.network_weight
         if asked.any() and (windows is not None or dvectors is not None):  # added to the female logit at the network's scale: `p_female` calibrates the sum
             found = dvectors[asked] if dvectors is not None else self._voice_encoder().embed(np.asarray(windows[asked], np.float32))
@@ -420,10 +432,9 @@ def _prepare(self:GenderClassifier, source, sample_rate:int|None=None)->_Job:
         if job.voiced < self.voicing.min_speech: return job
         g = _grid(self.voicing, rate)
         if (regions[-1, 1] - 1 - regions[0, 0])*g.hop + g.length <= SHORT_FACTOR*self.features.clip_samples:
-            clip = trimmed_clip(audio, rate)  # trimmed once: `clip_image`'s window, pre-emphasised for the image, as is for the voice encoder
-            window = crop_clip(clip, self.features)
-            job.images = features_to_image(features(pre_emphasis(window, self.features.pre_emphasis)[None], self.features), self.scale)
-            job.windows, job.ends = self._voice_input(window[None]), self._ends_input(clip)
+            clip = trimmed_clip(audio, rate)  # trimmed once: `clip_window` for the image and the voice encoder, the clip for the second look
+            window = crop_clip(clip, self.features)[None]
+            job.images, job.windows, job.ends = self._window_images(window), self._voice_input(window), self._ends_input(clip)
             return job
         block = self._analyse_block((0, len(audio), 0, audio, True), voiced=voiced)
         job.images, job.windows = (block.images, block.windows) if len(block.images) else (block.fallback, block.fallback_window)
@@ -442,7 +453,7 @@ def speech_windows(p_speech:np.ndarray, # the detector's p(speech) of each windo
 def _second_look(self:GenderClassifier, job:_Job, kinds:np.ndarray, # the detector's probabilities of `job`'s windows (`window_kinds`)
                 )->np.ndarray:
     "`kinds`, or for a one-window clip the detector is unsure of (`SECOND_LOOK`) the mean over its first, loudest and last windows."
-    if job.ends is None or len(kinds) != 1 or not SECOND_LOOK[0] <= kinds[0, DETECTOR_CLASSES.index('speech')] < SECOND_LOOK[1]: return kinds
+    if job.ends is None or not SECOND_LOOK[0] <= kinds[0, DETECTOR_CLASSES.index('speech')] < SECOND_LOOK[1]: return kinds
     ends = clip_ends(job.ends.astype(np.float32), self.features.clip_samples)
     return np.concatenate([kinds, self.window_kinds(self._images(ends))]).mean(axis=0, keepdims=True)
 

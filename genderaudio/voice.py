@@ -92,7 +92,7 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
         voice = dvectors.astype(np.float64) @ probe.coef_[0] + probe.intercept_[0]
         clips = np.unique(files)
         mean = lambda values: _clip_means(files, values, len(valid))[clips]
-        z_network, z_voice, z_both = mean(network), mean(voice), mean(network_weight*network + np.where((np.abs(network) < classifier.voice_gate) | ask_all, voice, 0.))
+        z_network, z_voice, z_both = mean(network), mean(voice), mean(network_weight*network + np.where(classifier.voice_asked(network, ask_all), voice, 0.))
         is_female = valid.gender.to_numpy()[clips] == 'female'
         entry['scale'] = round(scale or 1/calibration_scale(np.where(is_female, 'female', 'male'), 1/(1 + np.exp(-z_both)))/loco_factor, 4)
         entry['validation'] = dict(recordings=int(len(clips)), **{name: round(float(balanced_accuracy_score(is_female, z >= 0)), 4)
