@@ -6,6 +6,7 @@ as `experiments/detector.py` judges the shipped one. Which 15 tracks are held ou
     python experiments/detector_folds.py --corpora-root ../shared/data --music DIR [DIR ...] --recipe tape --folds 0 1 2 3
     python experiments/detector_folds.py ... --recipe tape --speech-odds 4 --first-mixture 10   # the same detectors, a setting chosen on other mixtures
     python experiments/detector_folds.py ... --recipe tape --name tape@edge   # the same detectors judged again after a change of `segment`
+    python experiments/detector_folds.py ... --recipe tape --first-mixture 20   # the same detectors on ten more mixtures, used for no choice (tape@m20)
 
 Recipes: `plain` (the one before), `tape` (shipped: half the track excerpts played up to 4 semitones faster or slower),
 `beats` (half the generated music a drum loop, `synthetic_beat`), `tape_beats` (both) and `tape_words` (tape, and 30 % of
