@@ -21,7 +21,7 @@ RESULTS = ROOT/'experiments'/'results'/'short_clips.json'
 sys.path.insert(0, str(ROOT/'experiments'))
 
 
-def speech_odds(clf, audio:np.ndarray)->tuple|None:
+def one_window_p_speech(clf, audio:np.ndarray)->tuple|None:
     "p(speech) of a one-window clip three ways: (loudest window, after `_second_look`, mean of its three windows); None for a longer clip or no voice."
     from genderaudio.inference import DETECTOR_CLASSES
     from genderaudio.features import clip_ends
@@ -32,13 +32,14 @@ def speech_odds(clf, audio:np.ndarray)->tuple|None:
     return float(kinds[0, s]), float(clf._second_look(job, kinds)[0, s]), float(every[:, s].mean())
 
 
-def counts(odds:list, speech:bool)->dict:
-    "How many clips each way is speech (`speech`) or not, of the one-window clips among them."
-    odds = np.array([o for o in odds if o is not None]).reshape(-1, 3)
-    said = odds >= 0.5
+def counts(p_speech:list, speech:bool)->dict:
+    "How many clips each way is speech (`speech`) or not, of the one-window clips among them (`one_window_p_speech` of each)."
+    from genderaudio.inference import SECOND_LOOK
+    p_speech = np.array([p for p in p_speech if p is not None]).reshape(-1, 3)
+    said = p_speech >= 0.5
     pick = said if not speech else ~said  # for speech: refused; for the rest: given a gender
-    return dict(one_window=len(odds), loudest=int(pick[:, 0].sum()), second_look=int(pick[:, 1].sum()), mean_of_three=int(pick[:, 2].sum()),
-                looked=int(((odds[:, 0] >= 0.1) & (odds[:, 0] < 0.9)).sum()))
+    return dict(one_window=len(p_speech), loudest=int(pick[:, 0].sum()), second_look=int(pick[:, 1].sum()), mean_of_three=int(pick[:, 2].sum()),
+                looked=int(((p_speech[:, 0] >= SECOND_LOOK[0]) & (p_speech[:, 0] < SECOND_LOOK[1])).sum()))
 
 
 def main():
@@ -49,14 +50,14 @@ def main():
     args = parser.parse_args()
     if not args.corpora_root or not args.music: parser.error('give --corpora-root and --music (or set GENDERAUDIO_CORPORA and GENDERAUDIO_MUSIC)')
     from loco import GROUPS, labelled_recordings
-    from genderaudio.inference import GenderClassifier
+    from genderaudio.inference import GenderClassifier, SECOND_LOOK
     from genderaudio.audio import load_audio
     from genderaudio.augment import synthetic_music, synthetic_noise, excerpt, music_tracks
     clf = GenderClassifier()
-    out = dict(second_look=list(__import__('genderaudio.inference', fromlist=['SECOND_LOOK']).SECOND_LOOK), speech={}, not_speech={})
+    out = dict(second_look=list(SECOND_LOOK), speech={}, not_speech={})
     test = labelled_recordings(Path(args.corpora_root), [c for g in GROUPS.values() for c in g])
     for corpus, rows in test.groupby('corpus'):
-        out['speech'][corpus] = counts([speech_odds(clf, load_audio(p, 16000)) for p in rows.path], speech=True)
+        out['speech'][corpus] = counts([one_window_p_speech(clf, load_audio(p, 16000)) for p in rows.path], speech=True)
         print(corpus, out['speech'][corpus], flush=True)
     held = [t for t in music_tracks(args.music) if Path(t).name not in set(clf.detector.config['training_data']['train_tracks'])]
     rng = np.random.default_rng(7)
@@ -64,7 +65,7 @@ def main():
               'tones': lambda: synthetic_music(rng.uniform(0.4, 1.6), 16000, rng),
               'noise': lambda: synthetic_noise(rng.uniform(0.4, 1.6), 16000, rng)}
     for name, make in makers.items():
-        out['not_speech'][name] = dict(clips=args.n, **counts([speech_odds(clf, make().astype(np.float32)) for _ in range(args.n)], speech=False))
+        out['not_speech'][name] = dict(clips=args.n, **counts([one_window_p_speech(clf, make().astype(np.float32)) for _ in range(args.n)], speech=False))
         print(name, out['not_speech'][name], flush=True)
     total = lambda part, key: sum(v[key] for v in out[part].values())
     out['total'] = {part: {k: total(part, k) for k in ('one_window', 'loudest', 'second_look', 'mean_of_three', 'looked')} for part in ('speech', 'not_speech')}
