@@ -29,6 +29,7 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe pitch --voice --network-weight 0.4   # the same, the network's log-odds weighed 0.4 against the probe's (results as pitch_voice_w0.4)
     python experiments/loco.py --recipe permissive8   # the shipped recipe on the permissive corpora (`--licences permissive`)
     python experiments/loco.py --recipe music --voice --music DIR [DIR ...]   # music under part of the training speech (default: $GENDERAUDIO_MUSIC)
+    python experiments/loco.py --restate   # every stored entry's figures again from its kept predictions, where the recordings differ today (each recording once: 7 December)
 
 `permissive8` (and `permissive`) trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
 the groups with no permissive corpus are all tested with one model (trained on every permissive corpus).
@@ -50,6 +51,7 @@ from genderaudio.train import TrainConfig, train_model
 from genderaudio.voice import fit_voice
 from genderaudio.augment import music_tracks, split_tracks, add_music
 from genderaudio.audio import load_audio
+from genderaudio.speech import Voicing
 import soundfile as sf
 
 RESULTS = Path(__file__).parent/'results'/'loco.json'
@@ -142,28 +144,54 @@ def score_group(classifier, test:pd.DataFrame, train_f0:pd.DataFrame, copies:Pat
     clean = evaluate_files(test, classifier, progress=False)
     phone = evaluate_files(telephone_copies(test, copies/'telephone'), classifier, progress=False)
     music = evaluate_files(music_copies(test, copies/'music', held_tracks), classifier, progress=False) if held_tracks else None
+    predicted = test.assign(p_female=clean.p_female, p_female_telephone=phone.p_female, speech_seconds=clean.speech_seconds, error=clean.error,
+                            **({} if music is None else dict(p_female_over_music=music.p_female)))
     threshold = fit_pitch_threshold(train_f0.f0, train_f0.gender)
-    pitch = np.where(np.isnan(test.f0), 0.5, (test.f0.to_numpy() >= threshold).astype(float))
-    speech = speech_table(test, classifier.voicing, RUNS/'speech_seconds.json').to_numpy()  # a clip the detector refuses says 0 s of speech: short by what it holds
-    short = clean[(speech >= 0.3) & (speech <= 0.8)]
-    arousal = clean[clean.high_arousal]
-    entry = dict(clips=len(test), speakers=int(test.speaker.nunique()),
-                 clip=classification_metrics(clean.gender, clean.p_female),
-                 telephone=classification_metrics(phone.gender, phone.p_female),
-                 over_music=classification_metrics(music.gender, music.p_female) if music is not None else None,
-                 speaker=speaker_balanced_accuracy(clean[clean.error == '']),
-                 pitch=classification_metrics(test.gender, pitch), pitch_threshold_hz=threshold,
-                 short=classification_metrics(short.gender, short.p_female) if len(short) else None,
-                 high_arousal=classification_metrics(arousal.gender, arousal.p_female) if len(arousal) else None,
-                 by_corpus={c: classification_metrics(rows.gender, rows.p_female)['balanced_accuracy']
-                            for c, rows in clean.groupby('corpus')},
-                 predictions=dict(path=[os.path.relpath(p, root) for p in test.path], gender=list(test.gender),
-                                  corpus=list(test.corpus), speech_seconds=[round(float(s), 3) for s in clean.speech_seconds],
-                                  p_female=[None if np.isnan(p) else round(float(p), 5) for p in clean.p_female],
-                                  p_female_telephone=[None if np.isnan(p) else round(float(p), 5) for p in phone.p_female],
-                                  **({} if music is None else dict(p_female_over_music=[None if np.isnan(p) else round(float(p), 5) for p in music.p_female]))),
-                 temperature=classifier.config['calibration']['temperature'])
-    return entry
+    return dict(group_figures(predicted, threshold, classifier.voicing), temperature=classifier.config['calibration']['temperature'],
+                predictions=dict(path=[os.path.relpath(p, root) for p in predicted.path], gender=list(predicted.gender), corpus=list(predicted.corpus),
+                                 speech_seconds=[round(float(s), 3) for s in predicted.speech_seconds],
+                                 **{c: [None if np.isnan(p) else round(float(p), 5) for p in predicted[c]] for c in PREDICTED if c in predicted}))
+
+
+PREDICTED = ['p_female', 'p_female_telephone', 'p_female_over_music']  # each clip's p_female kept in an entry's predictions
+
+
+def group_figures(predicted:pd.DataFrame, threshold:float, voicing)->dict:
+    "The figures of one group from its clips' predictions (`PREDICTED` columns beside path, gender, speaker, corpus, high_arousal, f0, error) and the fitted pitch threshold."
+    pitch = np.where(np.isnan(predicted.f0), 0.5, (predicted.f0.to_numpy() >= threshold).astype(float))
+    speech = speech_table(predicted, voicing, RUNS/'speech_seconds.json').to_numpy()  # a clip the detector refuses says 0 s of speech: short by what it holds
+    short = predicted[(speech >= 0.3) & (speech <= 0.8)]
+    arousal = predicted[predicted.high_arousal]
+    music = 'p_female_over_music' in predicted
+    return dict(clips=len(predicted), speakers=int(predicted.speaker.nunique()),
+                clip=classification_metrics(predicted.gender, predicted.p_female),
+                telephone=classification_metrics(predicted.gender, predicted.p_female_telephone),
+                over_music=classification_metrics(predicted.gender, predicted.p_female_over_music) if music else None,
+                speaker=speaker_balanced_accuracy(predicted[predicted.error == '']),
+                pitch=classification_metrics(predicted.gender, pitch), pitch_threshold_hz=threshold,
+                short=classification_metrics(short.gender, short.p_female) if len(short) else None,
+                high_arousal=classification_metrics(arousal.gender, arousal.p_female) if len(arousal) else None,
+                by_corpus={c: classification_metrics(rows.gender, rows.p_female)['balanced_accuracy'] for c, rows in predicted.groupby('corpus')})
+
+
+def restate(root:Path, voicing):
+    "Figures of every stored group whose recordings `labelled_recordings` gives otherwise today (each once) again, from its kept predictions (p_female rounded to 5 places: ROC AUC moves by up to 0.01 on ties; short clips by today's speech measure); entries without kept predictions are left as they are and named."
+    results = json.loads(RESULTS.read_text())
+    for name, entries in results.items():
+        for group, entry in entries.items():
+            kept = entry.get('predictions')
+            test = labelled_recordings(root, GROUPS[group])
+            stored = pd.DataFrame(kept).set_index('path') if kept else None
+            relative = test.path.map(lambda p: os.path.relpath(p, root))
+            if stored is not None and set(relative) == set(stored.index): continue
+            if stored is None or not relative.isin(stored.index).all():
+                print(f"{name}/{group}: no kept prediction of every recording; left as it is"); continue
+            predicted = test.assign(**{c: stored.loc[relative, c].astype(float).to_numpy() for c in PREDICTED if c in stored},
+                                    speech_seconds=stored.loc[relative, 'speech_seconds'].to_numpy(), error='')  # a file that failed to load is kept as unanswered (none of the shared corpora's does)
+            predicted['f0'] = f0_table(predicted, RUNS/'f0.json').to_numpy()
+            entry.update(group_figures(predicted, entry['pitch_threshold_hz'], voicing))
+            entry['predictions'] = {c: [kept[c][i] for i in stored.index.get_indexer(relative)] for c in kept}
+    tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(results, indent=1)); tmp.replace(RESULTS)
 
 
 def save(name:str, group:str, entry:dict):
@@ -190,8 +218,10 @@ def main():
     parser.add_argument('--retrain', action='store_true', help='train again even if the group has a model')
     parser.add_argument('--music', nargs='+', default=os.environ.get('GENDERAUDIO_MUSIC', '').split(os.pathsep) if os.environ.get('GENDERAUDIO_MUSIC') else None,
                         help="music folders (default: $GENDERAUDIO_MUSIC): the `music` recipe's training tracks, and the held-out tracks (`split_tracks`) every group is also tested over")
+    parser.add_argument('--restate', action='store_true', help="train and score nothing: figure every stored entry again from its kept predictions, on today's recordings (`restate`)")
     args = parser.parse_args()
     if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
+    if args.restate: return restate(Path(args.corpora_root).expanduser().absolute(), Voicing())
     recipe = dict(RECIPES[args.recipe])
     if recipe.get('music'):
         if not args.music: parser.error(f'recipe {args.recipe} needs --music (or $GENDERAUDIO_MUSIC)')

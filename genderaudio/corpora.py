@@ -6,7 +6,7 @@ Docs: https://genderaudio.github.io/genderaudio/corpora.html.md"""
 
 # %% ../nbs/05_corpora.ipynb #6958ae26
 from __future__ import annotations
-import json, os, re, shutil, tempfile, time, warnings, zipfile, zlib, http.client
+import hashlib, json, os, re, shutil, tempfile, time, warnings, zipfile, zlib, http.client
 import urllib.error, urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
@@ -22,7 +22,8 @@ __all__ = ['META_FILENAME', 'RECORDING_PATTERN', 'RECORDING_COLUMNS', 'LABELS_FI
            'SOURCE_COLUMNS', 'LICENCE_CLASSES', 'read_audiomnist_meta', 'make_synthetic_audiomnist', 'list_recordings',
            'read_labels', 'speaker_genders', 'speaker_split', 'SpeakerSplitter', 'speaker_kfold', 'download_audiomnist',
            'audiomnist_dir', 'audiomnist_sources', 'labelled_sources', 'corpus_sources', 'corpus_folders',
-           'training_sources', 'read_corpus_table', 'corpus_licence', 'corpus_summary', 'holdout_speakers']
+           'duplicate_recordings', 'drop_copies', 'training_sources', 'read_corpus_table', 'corpus_licence',
+           'corpus_summary', 'holdout_speakers']
 
 # %% ../nbs/05_corpora.ipynb #a07897c3
 META_FILENAME = 'audioMNIST_meta.txt'  # the metadata file inside an AudioMNIST `data` folder
@@ -436,16 +437,43 @@ def corpus_folders(root, # a folder of corpus folders, such as the shared data
     if not root.is_dir(): raise FileNotFoundError(f"{root}: no such folder of corpora")
     return sorted(f for f in root.iterdir() if f.is_dir() and not f.name.startswith('.') and _corpus_layout(f))
 
+# %% ../nbs/05_corpora.ipynb #8dc681d5
+def _file_sha256(path)->str|None:
+    "SHA-256 of a file's bytes; None when it cannot be read (the dataset build reports such files)."
+    try: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError: return None
+
+def duplicate_recordings(sources:pd.DataFrame, # one row per recording, with path, corpus, speaker_key and gender
+                        )->pd.DataFrame:
+    "The rows whose file is byte-identical to another row's, with `copy_of` (the first such path) and `conflict` (the copies' genders differ)."
+    digest = sources.path.map(_file_sha256)
+    copies = sources[digest.notna() & digest.duplicated(keep=False)]
+    groups = copies.groupby(digest[copies.index])
+    return copies.assign(copy_of=groups.path.transform('first'), conflict=groups.gender.transform('nunique') > 1)
+
+def drop_copies(sources:pd.DataFrame, # one row per recording, with path, corpus, speaker_key and gender
+               )->pd.DataFrame:
+    "`sources` with each recording once: later byte-identical copies dropped, and every copy whose copies disagree on gender; a warning per corpus says how many."
+    copies = duplicate_recordings(sources)
+    copies = copies.assign(moved=copies.groupby('copy_of').speaker_key.transform('first') != copies.speaker_key)
+    dropped = copies[copies.duplicated('copy_of') | copies.conflict]
+    for corpus, rows in dropped.groupby('corpus'):
+        warnings.warn(f"{corpus}: {len(rows)} recording(s) dropped as byte-identical copies of others "
+                      f"({rows.moved.sum()} filed under another speaker, {rows.conflict.sum()} whose copies disagree on gender)")
+    return sources.drop(dropped.index)
+
 # %% ../nbs/05_corpora.ipynb #40f590f2
 def training_sources(corpora:list, # corpus folders (labels.csv or AudioMNIST layout) or labels CSV files
                      exclude_speakers:dict|None=None, # corpus name -> speaker ids to leave out
+                     drop_duplicates:bool=True, # use each recording once: drop byte-identical copies (`drop_copies`)
                     )->pd.DataFrame:
     "One source table (`mfc_dataset.SOURCE_COLUMNS`) for all training corpora, with a corpus-qualified `speaker_key`."
     if not corpora: raise ValueError("no training corpus: give corpus folders (--corpora), an AudioMNIST folder (--data) or labelled CSVs (--labels)")
     sources = pd.concat([corpus_sources(c) for c in corpora], ignore_index=True)
     for corpus, speakers in (exclude_speakers or {}).items():
         sources = sources[~((sources.corpus == corpus) & sources.speaker.astype(str).isin([str(s) for s in speakers]))]
-    return sources.assign(speaker_key=sources.corpus + '/' + sources.speaker.astype(str)).reset_index(drop=True)
+    sources = sources.assign(speaker_key=sources.corpus + '/' + sources.speaker.astype(str))
+    return (drop_copies(sources) if drop_duplicates else sources).reset_index(drop=True)
 
 # %% ../nbs/05_corpora.ipynb #0673ad12
 LICENCE_CLASSES = ('permissive', 'NC', 'none')  # may train a redistributed model; non-commercial; no licence (research only)
