@@ -22,8 +22,8 @@ __all__ = ['META_FILENAME', 'RECORDING_PATTERN', 'RECORDING_COLUMNS', 'LABELS_FI
            'SOURCE_COLUMNS', 'LICENCE_CLASSES', 'read_audiomnist_meta', 'make_synthetic_audiomnist', 'list_recordings',
            'read_labels', 'speaker_genders', 'speaker_split', 'SpeakerSplitter', 'speaker_kfold', 'download_audiomnist',
            'audiomnist_dir', 'audiomnist_sources', 'labelled_sources', 'corpus_sources', 'corpus_folders',
-           'duplicate_recordings', 'drop_copies', 'training_sources', 'read_corpus_table', 'corpus_licence',
-           'corpus_summary', 'holdout_speakers']
+           'duplicate_recordings', 'drop_duplicate_recordings', 'training_sources', 'read_corpus_table',
+           'corpus_licence', 'corpus_summary', 'holdout_speakers']
 
 # %% ../nbs/05_corpora.ipynb #a07897c3
 META_FILENAME = 'audioMNIST_meta.txt'  # the metadata file inside an AudioMNIST `data` folder
@@ -446,13 +446,15 @@ def _file_sha256(path)->str|None:
 def duplicate_recordings(sources:pd.DataFrame, # one row per recording, with path, corpus, speaker_key and gender
                         )->pd.DataFrame:
     "The rows whose file is byte-identical to another row's, with `copy_of` (the first such path) and `conflict` (the copies' genders differ)."
-    digest = sources.path.map(_file_sha256)
-    copies = sources[digest.notna() & digest.duplicated(keep=False)]
+    size = sources.path.map(lambda p: os.path.getsize(p) if os.path.isfile(p) else None)
+    alike = sources[size.notna() & size.duplicated(keep=False)]  # only files of a size another has can be copies: no need to read the rest
+    digest = alike.path.map(_file_sha256)
+    copies = alike[digest.notna() & digest.duplicated(keep=False)]
     groups = copies.groupby(digest[copies.index])
     return copies.assign(copy_of=groups.path.transform('first'), conflict=groups.gender.transform('nunique') > 1)
 
-def drop_copies(sources:pd.DataFrame, # one row per recording, with path, corpus, speaker_key and gender
-               )->pd.DataFrame:
+def drop_duplicate_recordings(sources:pd.DataFrame, # one row per recording, with path, corpus, speaker_key and gender
+                             )->pd.DataFrame:
     "`sources` with each recording once: later byte-identical copies dropped, and every copy whose copies disagree on gender; a warning per corpus says how many."
     copies = duplicate_recordings(sources)
     copies = copies.assign(moved=copies.groupby('copy_of').speaker_key.transform('first') != copies.speaker_key)
@@ -465,7 +467,7 @@ def drop_copies(sources:pd.DataFrame, # one row per recording, with path, corpus
 # %% ../nbs/05_corpora.ipynb #40f590f2
 def training_sources(corpora:list, # corpus folders (labels.csv or AudioMNIST layout) or labels CSV files
                      exclude_speakers:dict|None=None, # corpus name -> speaker ids to leave out
-                     drop_duplicates:bool=True, # use each recording once: drop byte-identical copies (`drop_copies`)
+                     drop_duplicates:bool=True, # use each recording once: drop byte-identical copies (`drop_duplicate_recordings`)
                     )->pd.DataFrame:
     "One source table (`mfc_dataset.SOURCE_COLUMNS`) for all training corpora, with a corpus-qualified `speaker_key`."
     if not corpora: raise ValueError("no training corpus: give corpus folders (--corpora), an AudioMNIST folder (--data) or labelled CSVs (--labels)")
@@ -473,7 +475,7 @@ def training_sources(corpora:list, # corpus folders (labels.csv or AudioMNIST la
     for corpus, speakers in (exclude_speakers or {}).items():
         sources = sources[~((sources.corpus == corpus) & sources.speaker.astype(str).isin([str(s) for s in speakers]))]
     sources = sources.assign(speaker_key=sources.corpus + '/' + sources.speaker.astype(str))
-    return (drop_copies(sources) if drop_duplicates else sources).reset_index(drop=True)
+    return (drop_duplicate_recordings(sources) if drop_duplicates else sources).reset_index(drop=True)
 
 # %% ../nbs/05_corpora.ipynb #0673ad12
 LICENCE_CLASSES = ('permissive', 'NC', 'none')  # may train a redistributed model; non-commercial; no licence (research only)
