@@ -81,6 +81,7 @@ RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4
     'permissive8': dict(licences=['permissive'], pitch_shift=True, pitch_semitones=8.),  # the shipped recipe on the redistributable corpora (what `genderaudio-train --licences permissive` gives)
     'permissive_base': dict(licences=['permissive'], pitch_shift=False),  # the same with the base recipe (measured before the pitch moves shipped)
     'music': dict(pitch_shift=True, pitch_semitones=8., music=True),  # the shipped recipe + the training tracks of --music under 30 % of the augmented copies (0-20 dB)
+    'focal': dict(pitch_shift=True, pitch_semitones=8., focal=2.),  # the shipped recipe with a focal loss (gamma 2): clips already right count less, the voices still wrong more
 }
 HIGH_AROUSAL = {  # corpus: pattern of the file names of its high-arousal clips
     'ravdess': re.compile(r'^\d\d-\d\d-0[36]-'),  # 03 happy, 06 fearful (of the emotions kept)

@@ -29,7 +29,7 @@ __all__ = ['valid_speakers', 'split_items', 'SpecAugment', 'balance_weights', 'g
 # %% ../nbs/08_train.ipynb #0f12ff04
 from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, PILImageBW, ColReader, IndexSplitter, Transform,
                                TensorImage, vision_learner, CrossEntropyLossFlat, accuracy, BalancedAccuracy, RocAucBinary,
-                               TrackerCallback, Learner, noop, MixUp)
+                               TrackerCallback, Learner, noop, MixUp, FocalLossFlat)
 import torch
 
 # %% ../nbs/08_train.ipynb #1a16936b
@@ -147,11 +147,12 @@ def gender_learner(dls, # `gender_dataloaders`
                    pretrained:bool=False, # ImageNet weights (torchvision ResNets only; needs internet)
                    weights:torch.Tensor|None=None, # class weights of the loss (None: unweighted)
                    mixup:float=0., # MixUp's alpha: train on blends of two images and of their labels (0: off)
+                   focal:float=0., # focal loss's gamma: clips the network already gets right count less (0: cross-entropy)
                   )->Learner:
     "A fastai `vision_learner` for the architecture, one input channel, weighted loss, balanced accuracy and ROC AUC."
     if pretrained and architecture['name'] == 'audio_resnet':
         warnings.warn("audio_resnet has no ImageNet weights: training from scratch"); pretrained = False
-    learner_kwargs = dict(n_in=architecture.get('n_in', 1), loss_func=CrossEntropyLossFlat(weight=weights),
+    learner_kwargs = dict(n_in=architecture.get('n_in', 1), loss_func=FocalLossFlat(gamma=focal, weight=weights) if focal else CrossEntropyLossFlat(weight=weights),
                           metrics=[accuracy, BalancedAccuracy(), RocAucBinary()],
                           cbs=[KeepBestBalancedAccuracy()] + ([MixUp(mixup)] if mixup else []))
     if pretrained:
@@ -303,6 +304,7 @@ class TrainConfig:
     music:list|None=None # folders of music whose training tracks go under `music_share` of the augmented copies (`augment_voice`; needs the pitch moves)
     music_share:float=0.3 # share of the augmented copies with music under them, when `music` is given
     mixup:float=0.4 # MixUp's alpha (0: off)
+    focal:float=0. # focal loss's gamma (0: cross-entropy), to weigh the voices the network still gets wrong more
     balance:bool=True # draw every corpus, and each gender within it, equally often (`balance_weights`)
     valid_fraction:float=0.2 # share of each corpus's speakers held out for validation
     licences:list|None=None # train only on corpora of these licence classes (e.g. ['permissive'])
@@ -375,7 +377,7 @@ def train_model(out, # folder for the trained model
     weights = balance_weights(items) if config.balance else None
     loss_weights = None if config.balance else class_weights(items)  # balanced draws need no class weights in the loss
     learn = gender_learner(gender_dataloaders(items, bs=config.bs, seed=seed, weights=weights, device=torch_device), architecture,
-                           weights=loss_weights, mixup=config.mixup)
+                           weights=loss_weights, mixup=config.mixup, focal=config.focal)
     if not progress:  # no bars, and no epoch lines printed in their place
         learn.remove_cbs([c for c in learn.cbs if type(c).__name__ == 'ProgressCallback']); learn.logger = noop
     lr = config.lr if config.lr is not None else float(learn.lr_find(show_plot=False).valley)
