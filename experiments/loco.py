@@ -178,10 +178,10 @@ def group_figures(predicted:pd.DataFrame, threshold:float, voicing)->dict:
 def restate(root:Path, voicing):
     "Figures of every stored group whose recordings `labelled_recordings` gives otherwise today (each once) again, from its kept predictions (p_female rounded to 5 places: ROC AUC moves by up to 0.01 on ties; short clips by today's speech measure); entries without kept predictions are left as they are and named."
     results = json.loads(RESULTS.read_text())
+    tests = {group: labelled_recordings(root, corpora) for group, corpora in GROUPS.items()}  # read (and hashed) once, not once per entry
     for name, entries in results.items():
         for group, entry in entries.items():
-            kept = entry.get('predictions')
-            test = labelled_recordings(root, GROUPS[group])
+            kept, test = entry.get('predictions'), tests[group]
             stored = pd.DataFrame(kept).set_index('path') if kept else None
             relative = test.path.map(lambda p: os.path.relpath(p, root))
             if stored is not None and set(relative) == set(stored.index): continue
