@@ -75,7 +75,8 @@ RECIPES = {  # name: `TrainConfig` settings on top of its defaults (log-mel to 4
     'pitch': dict(pitch_shift=True, pitch_semitones=5.),  # + women's pitch moved down and men's up on half the copies by up to 5 semitones, formants kept: shipped until pitch8
     'pitch8': dict(pitch_shift=True, pitch_semitones=8.),  # the pitch moves up to 8 semitones (`TrainConfig`'s default): men's and women's pitch overlap fully in the moved copies; shipped
     'pitch12': dict(pitch_shift=True, pitch_semitones=12.),  # the pitch moves up to an octave: a moved man's pitch reaches past most women's, so that pitch tells even less
-    'formants': dict(formants=True),  # + the formants of half the copies scaled by up to 8 % either way (VTLP, `augment_vocal_tract`)
+    'formants': dict(formants=True, pitch_semitones=5.),  # the 5-semitone recipe + the formants of half the copies scaled by up to 8 % either way (VTLP, `augment_vocal_tract`)
+    'formants8': dict(formants=True),  # the shipped recipe (pitch moves up to 8 semitones) + the same formant moves
     'wide': dict(pitch_shift=True, pitch_semitones=5., feature_config=dataclasses.replace(LOGMEL, n_mels=80, fmax=8000.)),  # the 5-semitone recipe on 80 mel bands to 8 kHz
     'unbalanced': dict(balance=False, pitch_shift=False),  # corpora drawn in proportion to their size (class-weighted loss instead)
     'permissive': dict(licences=['permissive'], pitch_shift=True, pitch_semitones=5.),  # the recipe shipped until pitch8 on the redistributable corpora (what `genderaudio-train --licences permissive` gave then)

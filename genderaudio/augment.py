@@ -143,10 +143,11 @@ def augment_vocal_tract(audio:np.ndarray, # mono samples
                         gender:str, # the speaker's (the dataset builder passes it)
                         sample_rate:int=16000, # sample rate
                         max_change:float=0.08, # the largest formant scaling, up or down (women's formants sit about 15 % above men's)
+                        max_semitones:float=5., # `augment_voice`'s largest pitch move
                        )->np.ndarray:
     "Formants of half the copies scaled by up to `max_change` either way, pitch kept (vocal-tract length perturbation), then `augment_voice`."
     if rng.random() < 0.5: audio = shift_pitch(audio, 0, sample_rate, formant_factor=1 + rng.uniform(-max_change, max_change))
-    return augment_voice(audio, rng, gender, sample_rate)
+    return augment_voice(audio, rng, gender, sample_rate, max_semitones)
 
 # %% ../nbs/04_augment.ipynb #06db106cm
 MUSIC_EXTENSIONS = ('.ogg', '.oga', '.flac', '.wav', '.mp3', '.opus')

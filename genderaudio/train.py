@@ -299,7 +299,7 @@ class TrainConfig:
     augment:int=2 # augmented copies of every clip/window
     pitch_shift:bool=True # `augment_voice` (pitch moved toward the other gender on half the copies); False: `augment_audio`
     pitch_semitones:float=8. # the largest of those pitch moves (8 measured best under LOCO with the voice: `11_evaluate`)
-    formants:bool=False # also scale the formants of half the copies by up to 8 % (`augment_vocal_tract`; implies the pitch moves)
+    formants:bool=False # also scale the formants of half the copies by up to 8 % (`augment_vocal_tract`; implies the pitch moves, up to `pitch_semitones`)
     short_windows:float=0.5 # share of the augmented copies of long recordings' windows cut to a short utterance (0: none)
     music:list|None=None # folders of music whose training tracks go under `music_share` of the augmented copies (`augment_voice`; needs the pitch moves)
     music_share:float=0.3 # share of the augmented copies with music under them, when `music` is given
@@ -325,15 +325,16 @@ class TrainConfig:
         "The augmentation these settings ask for."
         if self.music and (self.formants or not self.pitch_shift): raise ValueError("music under the speech comes with the pitch moves (pitch_shift=True, formants=False)")
         if self.music: return partial(augment_voice, max_semitones=self.pitch_semitones, music=tuple(str(Path(f).expanduser().absolute()) for f in self.music), music_share=self.music_share)
-        if self.formants: return augment_vocal_tract
-        if not self.pitch_shift: return augment_audio
-        return augment_voice if self.pitch_semitones == _PLAIN_SEMITONES else partial(augment_voice, max_semitones=self.pitch_semitones)  # datasets built with the plain function keep their settings
+        if not (self.pitch_shift or self.formants): return augment_audio
+        moves = augment_vocal_tract if self.formants else augment_voice
+        return moves if self.pitch_semitones == _PLAIN_SEMITONES else partial(moves, max_semitones=self.pitch_semitones)  # datasets built with the plain function keep their settings
     @property
     def dataset_name(self)->str:
         "The dataset folder these settings build: one per feature settings, augmentation and short-window share."
         fc = self.feature_config
         name = fc.kind if fc == KINDS.get(fc.kind) else f"{fc.kind}_{hashlib.sha256(json.dumps(fc.to_dict(), sort_keys=True).encode()).hexdigest()[:8]}"
-        moves = '_formants' if self.formants else f"_pitch_shift{'' if self.pitch_semitones == _PLAIN_SEMITONES else f'{self.pitch_semitones:g}'}" if self.pitch_shift else ''
+        semitones = '' if self.pitch_semitones == _PLAIN_SEMITONES else f'{self.pitch_semitones:g}'
+        moves = f'_formants{semitones}' if self.formants else f'_pitch_shift{semitones}' if self.pitch_shift else ''
         return name + moves + (f'_sw{self.short_windows:g}' if self.short_windows else '') + (f'_music{self.music_share:g}' if self.music else '')
 
 
