@@ -31,6 +31,7 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe music --voice --music DIR [DIR ...]   # music under part of the training speech (default: $GENDERAUDIO_MUSIC)
     python experiments/loco.py --recipe focal --voice   # a focal loss (gamma 2), and again with --seed 1: a tie with the shipped recipe (11_evaluate)
     python experiments/loco.py --recipe formants8 --voice --groups german_armenian librispeech audiomnist_az acted_emotion   # + formant moves (VTLP): lost (11_evaluate)
+    python experiments/loco.py --recipe pitch8 --epochs 3 --name pitch8_e3 --voice --groups german_armenian librispeech audiomnist_az acted_emotion   # 3 epochs (and --name pitch8_e3_s1 --seed 1): a trade, not a gain (11_evaluate)
     python experiments/loco.py --restate   # every stored entry's figures again from its kept predictions, where the recordings differ today (each recording once: 7 December)
 
 `permissive8` (and `permissive`) trains only on the corpora whose licence class in corpora.csv is permissive, less the held-out group;
