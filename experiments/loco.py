@@ -29,6 +29,8 @@ voices the models never heard (`11_evaluate`).
     python experiments/loco.py --recipe pitch --voice --network-weight 0.4   # the same, the network's log-odds weighed 0.4 against the probe's (results as pitch_voice_w0.4)
     python experiments/loco.py --recipe permissive8   # the shipped recipe on the permissive corpora (`--licences permissive`)
     python experiments/loco.py --recipe music --voice --music DIR [DIR ...]   # music under part of the training speech (default: $GENDERAUDIO_MUSIC)
+    python experiments/loco.py --recipe pitch8 --name pitch8_kept --voice --groups german_armenian audiomnist_az librispeech   # the shipped recipe trained once more (seed 42): how much retraining moves a group
+    python experiments/loco.py --recipe pitch8 --name pitch8_kept --voice --voice-music --groups german_armenian audiomnist_az librispeech   # the probe fitted also over music (results as pitch8_kept_voice_music): a tie, not shipped (11_evaluate)
     python experiments/loco.py --recipe focal --voice   # a focal loss (gamma 2), and again with --seed 1: a tie with the shipped recipe (11_evaluate)
     python experiments/loco.py --recipe formants8 --voice --groups german_armenian librispeech audiomnist_az acted_emotion   # + formant moves (VTLP): lost (11_evaluate)
     python experiments/loco.py --recipe pitch8 --epochs 3 --name pitch8_e3 --voice --groups german_armenian librispeech audiomnist_az acted_emotion   # 3 epochs (and --name pitch8_e3_s1 --seed 1): a trade, not a gain (11_evaluate)
@@ -42,7 +44,7 @@ corpora are held out together. One dataset of JPEG images is built per recipe an
 runs/loco/, and each group's model trains on its other corpora. Results accumulate in experiments/results/loco.json,
 one entry per recipe and seed (`RECIPE` for seed 42, else `RECIPE_sSEED`), each group replaced when rerun.
 """
-import argparse, dataclasses, json, math, os, re, time
+import argparse, dataclasses, json, math, os, re, shutil, time
 from pathlib import Path
 import numpy as np, pandas as pd
 
@@ -219,6 +221,7 @@ def main():
     parser.add_argument('--voice', action='store_true', help="add the voice encoder (`genderaudio.voice.fit_voice`, fitted once into each group's model); results as NAME_voice")
     parser.add_argument('--network-weight', type=float, default=None, help="with --voice: weigh the network's log-odds by this against the probe's instead of the fitted model's setting; results as NAME_voice_wWEIGHT")
     parser.add_argument('--voice-gate', type=float, default=None, help="with --voice: ask the encoder where the network's p_female is between this and 1 minus it (0: everywhere) instead of `VOICE_GATE`; results as NAME_voice_gGATE")
+    parser.add_argument('--voice-music', action='store_true', help="with --voice: the probe fitted also on the training recordings over music (`fit_voice(music=...)`: the training tracks of --music), in a copy of each group's model (model_voice_music); results as NAME_voice_music")
     parser.add_argument('--holdout', default='my_wavs/labels.csv', help="speakers never trained on (my_wavs' examples)")
     parser.add_argument('--retrain', action='store_true', help='train again even if the group has a model')
     parser.add_argument('--music', nargs='+', default=os.environ.get('GENDERAUDIO_MUSIC', '').split(os.pathsep) if os.environ.get('GENDERAUDIO_MUSIC') else None,
@@ -226,6 +229,7 @@ def main():
     parser.add_argument('--restate', action='store_true', help="train and score nothing: figure every stored entry again from its kept predictions, on today's recordings (`restate`)")
     args = parser.parse_args()
     if not args.corpora_root: parser.error('give --corpora-root or set GENDERAUDIO_CORPORA')
+    if args.voice_music and not (args.voice and args.music): parser.error('--voice-music needs --voice and --music (or $GENDERAUDIO_MUSIC)')
     if args.restate: return restate(Path(args.corpora_root).expanduser().absolute(), Voicing())
     recipe = dict(RECIPES[args.recipe])
     if recipe.get('music'):
@@ -248,8 +252,12 @@ def main():
             config = TrainConfig(epochs=args.epochs, seed=args.seed, **recipe)
             train_model(model_dir, [root/c for c in trained_on], config, [args.holdout, SUSPECT_LABELS], CORPUS_TABLE,
                         work_dir=RUNS/f'dataset_s{args.seed}', progress=False)
-        if args.voice and 'voice' not in json.loads((model_dir/'config.json').read_text()):
-            fit_voice(model_dir, [root/c for c in trained_on], [args.holdout, SUSPECT_LABELS], progress=False)
+        if args.voice_music:  # the probe over music goes into a copy, beside the model's own
+            if not (model_dir.with_name('model_voice_music')/'config.json').exists(): shutil.copytree(model_dir, model_dir.with_name('model_voice_music'))
+            model_dir = model_dir.with_name('model_voice_music')
+        voice = json.loads((model_dir/'config.json').read_text()).get('voice')
+        if args.voice and (voice is None or args.voice_music != ('music' in voice['fitted_on'])):
+            fit_voice(model_dir, [root/c for c in trained_on], [args.holdout, SUSPECT_LABELS], music=args.music if args.voice_music else None, progress=False)
         classifier = GenderClassifier.load(model_dir, voice=args.voice)
         if args.voice and args.network_weight is not None: classifier.voice['network_weight'] = args.network_weight  # accuracy only: the joint scale stays the one fitted with the model's weight
         if args.voice and args.voice_gate is not None: classifier.voice_gate = math.log((1 - args.voice_gate)/args.voice_gate) if args.voice_gate else math.inf
@@ -262,7 +270,7 @@ def main():
         entry.update(corpora=GROUPS[group], trained_on=trained_on, recipe={k: str(v) for k, v in recipe.items()}, seed=args.seed,
                      epochs=args.epochs, fit_seconds=classifier.config['training'].get('fit_seconds'),
                      seconds=round(time.time() - started))
-        save(name + ('_voice' if args.voice else '') + (f'_w{args.network_weight:g}' if args.voice and args.network_weight is not None else '')
+        save(name + ('_voice' if args.voice else '') + ('_music' if args.voice_music else '') + (f'_w{args.network_weight:g}' if args.voice and args.network_weight is not None else '')
              + (f'_g{args.voice_gate:g}' if args.voice and args.voice_gate is not None else ''), group, entry)
         a = entry['high_arousal']
         print(f"   per clip {entry['clip']['balanced_accuracy']:.3f}, telephone {entry['telephone']['balanced_accuracy']:.3f}, "

@@ -253,6 +253,8 @@ def genderaudio_train(
     mixup:float=0.4, # MixUp's alpha (0: off)
     balance:bool_arg=True, # draw every corpus, and each gender within it, equally often
     voice:bool_arg=True, # fit the voice encoder's probe to the trained model (`10b_voice`; the shipped recipe; False: the network alone)
+    voice_music:Annotated[str, {'nargs': '*'}]=None, # music folders: the probe also hears every training recording over their training tracks (measured, not the shipped recipe: `10b_voice`)
+    voice_music_licence:str=None, # what that music is and its licence, for the model card
     work_dir:str='runs/dataset', # where the JPEG dataset is built and reused
     seed:int=42, # seed
     device:str='auto', # auto, cpu or cuda (recorded in the model card)
@@ -271,7 +273,8 @@ def genderaudio_train(
                                                licences=licences or None, seed=seed)
         _, directory = training.train_model(out, given, config, holdout, corpus_table, work_dir, device=device,
                                             progress=sys.stdout.isatty())  # bars are drawn on stdout: only on a terminal
-        if voice: library('voice', 'train', prog).fit_voice(directory, given, holdout, progress=sys.stdout.isatty())
+        if voice: library('voice', 'train', prog).fit_voice(directory, given, holdout, music=voice_music or None, music_licence=voice_music_licence,
+                                                            progress=sys.stdout.isatty())
     except (ValueError, FileNotFoundError) as e: sys.exit(f"{prog}: {e}")
     saved = json.loads((Path(directory)/'config.json').read_text())
     print(f"Model written to {directory}")

@@ -258,11 +258,13 @@ def write_model_card(directory, # model folder (with config.json)
         lines += [f"| {r['group']} | {', '.join(r['corpora'])} | {r.get('seed', '')} | {r['clip']:.3f} | {r['speaker']:.3f} | {r['telephone']:.3f} | "
                   f"{r['pitch']:.3f} |" for r in config['loco']]
     if config.get('voice'):
-        v = config['voice']; src = v['encoder_source']
+        v = config['voice']; src = v['encoder_source']; music = v['fitted_on'].get('music')
         lines += ["", "## Voice encoder", "",
                   f"Its verdict adds a linear probe on the d-vector of the {src['name']} ({src['licence']}, {src['url']}; trained on "
                   f"{src['trained_on']}; weights SHA-256 `{v['encoder_sha256']}`), fitted on {v['fitted_on']['windows']} windows of "
-                  f"{v['fitted_on']['speakers']} training speakers, to every window of a recording longer than one clip and to a one-window clip "
+                  f"{v['fitted_on']['speakers']} training speakers"
+                  + (f" (half of them over music: the same recordings with one of {music['tracks']} tracks {music['snr_db'][0]}-{music['snr_db'][1]} dB "
+                     f"under the voice; music: {music['licence']})" if music else '') + ", to every window of a recording longer than one clip and to a one-window clip "
                   f"where the network is unsure (p_female between 0.02 and 0.98); the sum is calibrated with scale {v['scale']:.3f}."
                   + (f" Validation speakers, balanced accuracy per recording: network {v['validation']['network']:.3f}, voice probe "
                      f"{v['validation']['voice']:.3f}, both {v['validation']['both']:.3f}." if v.get('validation') else '')

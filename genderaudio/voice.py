@@ -10,24 +10,32 @@ import json
 from pathlib import Path
 import numpy as np
 from .core import atomic_write
+from .audio import load_audio
+from .augment import training_tracks, add_music
 from .corpora import training_sources, holdout_speakers
 from .encoder import VoiceEncoder, default_voice_encoder_dir
 from .inference import GenderClassifier
 from .train import write_model_card, calibration_scale
 
 # %% auto #0
-__all__ = ['window_evidence', 'attach_encoder', 'fit_voice']
+__all__ = ['MUSIC_SNR_DB', 'window_evidence', 'attach_encoder', 'fit_voice']
 
 # %% ../nbs/10b_voice.ipynb #e492f23e
+MUSIC_SNR_DB = (0, 20)  # how far under the voice the music of `window_evidence(music=...)` lies, as under the network's copies (`augment_voice`)
+
 def window_evidence(classifier:GenderClassifier, # a model, with `attach_encoder` done
                     paths:list, # recordings
                     progress:bool=True, # a progress bar
+                    music:list|None=None, # music tracks: each recording heard with a stretch of one `MUSIC_SNR_DB` under it instead (`add_music`)
+                    seed:int=0, # picks the tracks, their stretches and levels
                    )->tuple:
     "(file index of each window, the network's log-odds of female, d-vectors, whether the classifier asks the voice of it whatever the network says) of the speech windows of `paths`."
     from tqdm.auto import tqdm
     files, log_odds, dvectors, ask_all = [], [], [], []
-    for i, path in enumerate(tqdm(paths, desc='voice windows', disable=not progress)):
-        job = classifier._prepare(path)
+    rng, rate = np.random.default_rng(seed), classifier.features.sample_rate
+    for i, path in enumerate(tqdm(paths, desc='voice windows' + (' over music' if music else ''), disable=not progress)):
+        source = path if not music else np.clip(add_music(load_audio(path, rate), rng, music, rng.uniform(*MUSIC_SNR_DB), rate), -1, 1)
+        job = classifier._prepare(source, None if not music else rate)
         if job.images is None or job.windows is None: continue
         files += [i]*len(job.images)
         log_odds.append(classifier.network_log_odds(classifier.logits(job.images).astype(np.float64)))
@@ -65,6 +73,8 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
               scale:float|None=None, # the joint scale to ship (None: fitted on the validation speakers)
               loco_factor:float=1., # the fitted scale is divided by this: how much less sure p_female should be on unheard corpora (`experiments/calibration.py`)
               network_weight:float=1., # how much the network's log-odds count against the probe's (1: alike, as measured best; see below)
+              music:list|None=None, # music folders: their training tracks (`training_tracks`) go under a copy of every training recording, whose windows the probe learns from too
+              music_licence:str|None=None, # what that music is and its licence, for the model card
               progress:bool=True, # progress bars
              )->dict:
     "Fit the voice probe and the joint scale to `model`, write them into its config and card; returns the `voice` entry."
@@ -79,13 +89,19 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
     training, validation = set(config.get('training_speakers', [])), set(config.get('validation_speakers', []))
     train = sources[sources.speaker_key.isin(training) if training else ~sources.speaker_key.isin(validation)].reset_index(drop=True)
     files, _, dvectors, _ = window_evidence(classifier, list(train.path), progress)
+    weights = _balanced_weights(train, files)
+    tracks = training_tracks(tuple(str(Path(f).expanduser().absolute()) for f in music)) if music else []
+    if tracks:  # the same recordings heard over music: each counts as much as its clean self
+        music_files, _, music_dvectors, _ = window_evidence(classifier, list(train.path), progress, music=tracks)
+        files, dvectors, weights = np.r_[files, music_files], np.r_[dvectors, music_dvectors], np.r_[weights, _balanced_weights(train, music_files)]
     female = (train.gender.to_numpy() == 'female')[files]
-    probe = LogisticRegression(C=1., max_iter=3000).fit(dvectors, female, sample_weight=_balanced_weights(train, files))
+    probe = LogisticRegression(C=1., max_iter=3000).fit(dvectors, female, sample_weight=weights)
     entry = dict(encoder=None if encoder.directory == default_voice_encoder_dir() else
                  str(encoder.directory.resolve().relative_to(directory.resolve())) if inside else str(encoder.directory.resolve()),
                  encoder_sha256=encoder.config['weights']['sha256'], encoder_source=encoder.config['source'],
                  weight=[round(float(w), 6) for w in probe.coef_[0]], bias=round(float(probe.intercept_[0]), 6), scale=scale or 1., network_weight=network_weight,
-                 fitted_on=dict(recordings=int(len(np.unique(files))), windows=int(len(files)), speakers=int(train.speaker_key.nunique())))
+                 fitted_on=dict(recordings=int(len(np.unique(files))), windows=int(len(files)), speakers=int(train.speaker_key.nunique()),
+                                **(dict(music=dict(tracks=len(tracks), snr_db=list(MUSIC_SNR_DB), licence=music_licence or 'not given')) if tracks else {})))
     valid = sources[sources.speaker_key.isin(validation)].reset_index(drop=True)
     if len(valid):
         files, network, dvectors, ask_all = window_evidence(classifier, list(valid.path), progress)
