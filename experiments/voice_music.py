@@ -16,7 +16,7 @@ Results: experiments/results/voice_music.json, one entry per name (default `seed
 """
 import argparse, json, os
 from pathlib import Path
-import numpy as np, pandas as pd
+import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from genderaudio.augment import music_tracks, split_tracks, training_tracks
