@@ -17,23 +17,16 @@ Results: experiments/results/voice_music.json, one entry per name (default `seed
 import argparse, json, os
 from pathlib import Path
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from genderaudio.augment import music_tracks, split_tracks, training_tracks
 from genderaudio.corpora import training_sources, holdout_speakers
 from genderaudio.evaluate import classification_metrics
 from genderaudio.inference import GenderClassifier
-from genderaudio.voice import window_evidence, _balanced_weights, _clip_means
+from genderaudio.voice import window_evidence, fit_probe, _clip_means
 from loco import GROUPS, RUNS, SUSPECT_LABELS, labelled_recordings, music_copies
 
 RESULTS = Path(__file__).parent/'results'/'voice_music.json'
 HOLDOUT = Path(__file__).parent.parent/'my_wavs'/'labels.csv'
-
-
-def fit_probe(files:np.ndarray, dvectors:np.ndarray, weights:np.ndarray, female:np.ndarray)->tuple:
-    "(weight, bias) of `fit_voice`'s logistic regression on windows."
-    probe = LogisticRegression(C=1., max_iter=3000).fit(dvectors, female[files], sample_weight=weights)
-    return probe.coef_[0], float(probe.intercept_[0])
 
 
 def clip_figures(gender:np.ndarray, files:np.ndarray, log_odds:np.ndarray)->dict:
@@ -50,13 +43,10 @@ def paired_probes(model:Path, group:str, root:Path, train_tracks:list, held_trac
     train = training_sources([root/c for c in corpora], holdout_speakers([HOLDOUT, SUSPECT_LABELS]))
     train = train[~train.speaker_key.isin(set(classifier.config.get('validation_speakers', [])))]
     train = train.sample(frac=1., random_state=0).groupby(['corpus', 'gender']).head(per_corpus_gender).reset_index(drop=True)
-    female = train.gender.to_numpy() == 'female'
-    files, _, dvectors, _ = window_evidence(classifier, list(train.path), progress=False)
-    music_files, _, music_dvectors, _ = window_evidence(classifier, list(train.path), progress=False, music=train_tracks)
-    weights, music_weights = _balanced_weights(train, files), _balanced_weights(train, music_files)
-    probes = dict(clean=fit_probe(files, dvectors, weights, female),
-                  music=fit_probe(np.r_[files, music_files], np.r_[dvectors, music_dvectors], np.r_[weights, music_weights], female),
-                  model=(np.asarray(classifier.voice['weight']), float(classifier.voice['bias'])))
+    clean, over_music = ((files, dvectors) for files, _, dvectors, _ in
+                         (window_evidence(classifier, list(train.path), progress=False, music=music) for music in (None, train_tracks)))
+    fitted = {name: fit_probe(train, passes) for name, passes in (('clean', [clean]), ('music', [clean, over_music]))}  # as `fit_voice` fits them
+    probes = {name: (p.coef_[0], float(p.intercept_[0])) for name, p in fitted.items()} | dict(model=(np.asarray(classifier.voice['weight']), float(classifier.voice['bias'])))
     test = labelled_recordings(root, GROUPS[group])
     entry = dict(model=str(model), train_recordings=len(train), clips=len(test))
     for condition, table in (('clean', test), ('over_music', music_copies(test, RUNS/'copies'/group/'music', held_tracks))):

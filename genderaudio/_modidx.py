@@ -503,5 +503,6 @@ d = { 'settings': { 'branch': 'main',
             'genderaudio.voice': { 'genderaudio.voice._balanced_weights': ('voice.html#_balanced_weights', 'genderaudio/voice.py'),
                                    'genderaudio.voice._clip_means': ('voice.html#_clip_means', 'genderaudio/voice.py'),
                                    'genderaudio.voice.attach_encoder': ('voice.html#attach_encoder', 'genderaudio/voice.py'),
+                                   'genderaudio.voice.fit_probe': ('voice.html#fit_probe', 'genderaudio/voice.py'),
                                    'genderaudio.voice.fit_voice': ('voice.html#fit_voice', 'genderaudio/voice.py'),
                                    'genderaudio.voice.window_evidence': ('voice.html#window_evidence', 'genderaudio/voice.py')}}}

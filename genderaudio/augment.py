@@ -17,10 +17,10 @@ from .features import import_librosa
 
 
 # %% auto #0
-__all__ = ['MUSIC_EXTENSIONS', 'mu_law', 'telephone', 'mix', 'add_noise', 'random_eq', 'shift_pitch', 'pitch_toward_other_gender',
-           'augment_audio', 'augment_voice', 'augment_vocal_tract', 'music_tracks', 'split_tracks', 'excerpt',
-           'tape_excerpt', 'training_tracks', 'add_music', 'synthetic_music', 'synthetic_beat', 'coloured_noise',
-           'synthetic_noise']
+__all__ = ['MUSIC_SNR_DB', 'MUSIC_EXTENSIONS', 'mu_law', 'telephone', 'mix', 'add_noise', 'random_eq', 'shift_pitch',
+           'pitch_toward_other_gender', 'augment_audio', 'augment_voice', 'augment_vocal_tract', 'music_tracks',
+           'split_tracks', 'excerpt', 'tape_excerpt', 'training_tracks', 'add_music', 'synthetic_music',
+           'synthetic_beat', 'coloured_noise', 'synthetic_noise']
 
 # %% ../nbs/04_augment.ipynb #f594159b
 def mu_law(audio:np.ndarray, # mono samples in [-1, 1]
@@ -124,6 +124,8 @@ def augment_audio(audio:np.ndarray, # mono samples
     if rng.random() < 0.5: audio = add_noise(audio, rng, rng.uniform(5, 30))
     return (audio*10**(rng.uniform(-20, 6)/20)).astype(np.float32)
 
+MUSIC_SNR_DB = (0, 20)  # how far under the voice music goes (dB): under the network's copies and the voice probe's (`10b_voice`)
+
 def augment_voice(audio:np.ndarray, # mono samples
                   rng:np.random.Generator, # random source (seed it for a reproducible dataset)
                   gender:str, # the speaker's (the dataset builder passes it)
@@ -132,9 +134,9 @@ def augment_voice(audio:np.ndarray, # mono samples
                   music:tuple=(), # folders of music: their `training_tracks` go under `music_share` of the copies
                   music_share:float=0.3, # share of the copies with music under them (when `music` is given)
                  )->np.ndarray:
-    "`pitch_toward_other_gender` on half the copies, music under some (0-20 dB below the speech), then a random channel (`augment_audio`)."
+    "`pitch_toward_other_gender` on half the copies, music under some (`MUSIC_SNR_DB` below the speech), then a random channel (`augment_audio`)."
     if rng.random() < 0.5: audio = pitch_toward_other_gender(audio, rng, gender, sample_rate, max_semitones)
-    if music and music_share and rng.random() < music_share: audio = add_music(audio, rng, training_tracks(tuple(music)), rng.uniform(0, 20), sample_rate)
+    if music and music_share and rng.random() < music_share: audio = add_music(audio, rng, training_tracks(tuple(music)), rng.uniform(*MUSIC_SNR_DB), sample_rate)
     return augment_audio(audio, rng, sample_rate)
 
 # %% ../nbs/04_augment.ipynb #d5272281

@@ -11,18 +11,16 @@ from pathlib import Path
 import numpy as np
 from .core import atomic_write
 from .audio import load_audio
-from .augment import training_tracks, add_music
+from .augment import training_tracks, add_music, MUSIC_SNR_DB
 from .corpora import training_sources, holdout_speakers
 from .encoder import VoiceEncoder, default_voice_encoder_dir
 from .inference import GenderClassifier
 from .train import write_model_card, calibration_scale
 
 # %% auto #0
-__all__ = ['MUSIC_SNR_DB', 'window_evidence', 'attach_encoder', 'fit_voice']
+__all__ = ['window_evidence', 'attach_encoder', 'fit_probe', 'fit_voice']
 
 # %% ../nbs/10b_voice.ipynb #e492f23e
-MUSIC_SNR_DB = (0, 20)  # how far under the voice the music of `window_evidence(music=...)` lies, as under the network's copies (`augment_voice`)
-
 def window_evidence(classifier:GenderClassifier, # a model, with `attach_encoder` done
                     paths:list, # recordings
                     progress:bool=True, # a progress bar
@@ -60,6 +58,16 @@ def _balanced_weights(table, files:np.ndarray)->np.ndarray:
     w = (per_file/np.maximum(windows, 1))[files]
     return w/w.mean()
 
+def fit_probe(table, # the recordings (path, corpus, gender) the windows come from
+              evidence:list, # (file index, d-vectors) of their windows, once or more (clean, over music...): each pass weighed alike
+             ):
+    "The probe: scikit-learn's logistic regression (L2, C=1) on the d-vectors of every pass, `_balanced_weights` within each."
+    from sklearn.linear_model import LogisticRegression
+    files = np.concatenate([f for f, _ in evidence])
+    weights = np.concatenate([_balanced_weights(table, f) for f, _ in evidence])
+    female = (table.gender.to_numpy() == 'female')[files]
+    return LogisticRegression(C=1., max_iter=3000).fit(np.concatenate([d for _, d in evidence]), female, sample_weight=weights)
+
 def _clip_means(files:np.ndarray, values:np.ndarray, n:int)->np.ndarray:
     "Mean of `values` over each recording's windows (NaN for a recording without any)."
     counts = np.bincount(files, minlength=n)
@@ -78,7 +86,6 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
               progress:bool=True, # progress bars
              )->dict:
     "Fit the voice probe and the joint scale to `model`, write them into its config and card; returns the `voice` entry."
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import balanced_accuracy_score
     directory = Path(model)
     encoder = VoiceEncoder(encoder)
@@ -88,14 +95,10 @@ def fit_voice(model, # a trained model folder (`train_model`'s output)
     config = classifier.config
     training, validation = set(config.get('training_speakers', [])), set(config.get('validation_speakers', []))
     train = sources[sources.speaker_key.isin(training) if training else ~sources.speaker_key.isin(validation)].reset_index(drop=True)
-    files, _, dvectors, _ = window_evidence(classifier, list(train.path), progress)
-    weights = _balanced_weights(train, files)
     tracks = training_tracks(tuple(str(Path(f).expanduser().absolute()) for f in music)) if music else []
-    if tracks:  # the same recordings heard over music: each counts as much as its clean self
-        music_files, _, music_dvectors, _ = window_evidence(classifier, list(train.path), progress, music=tracks)
-        files, dvectors, weights = np.r_[files, music_files], np.r_[dvectors, music_dvectors], np.r_[weights, _balanced_weights(train, music_files)]
-    female = (train.gender.to_numpy() == 'female')[files]
-    probe = LogisticRegression(C=1., max_iter=3000).fit(dvectors, female, sample_weight=weights)
+    passes = [window_evidence(classifier, list(train.path), progress)] + ([window_evidence(classifier, list(train.path), progress, music=tracks)] if tracks else [])
+    probe = fit_probe(train, [(files, dvectors) for files, _, dvectors, _ in passes])  # over music: the same recordings, each as much as its clean self
+    files = np.concatenate([p[0] for p in passes])
     entry = dict(encoder=None if encoder.directory == default_voice_encoder_dir() else
                  str(encoder.directory.resolve().relative_to(directory.resolve())) if inside else str(encoder.directory.resolve()),
                  encoder_sha256=encoder.config['weights']['sha256'], encoder_source=encoder.config['source'],
